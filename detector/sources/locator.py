@@ -1,0 +1,78 @@
+"""What a configured ``source`` string names: a file, an image folder or a stream URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from detector.errors import SourceError
+
+STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+class SourceKind(StrEnum):
+    FILE = "file"
+    IMAGE_FOLDER = "image_folder"
+    STREAM = "stream"
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A validated source: its kind and the path or URL to open."""
+
+    kind: SourceKind
+    target: str
+    """File path, image glob pattern, or stream URL."""
+    image_count: int = 0
+
+
+def locate(camera_id: str, source: str) -> SourceLocation:
+    """Classify ``source`` and check what can be checked before opening it.
+
+    Raises ``SourceError`` with one line naming the camera and the cause.
+    """
+    scheme = urlsplit(source).scheme.lower()
+    if len(scheme) > 1:  # one letter is a Windows drive, not a scheme
+        if scheme not in STREAM_SCHEMES:
+            raise SourceError(
+                camera_id,
+                f"unsupported URL scheme '{scheme}' in {source} "
+                f"(use {', '.join(STREAM_SCHEMES)}, a video file or an image folder)",
+            )
+        if not urlsplit(source).hostname:
+            raise SourceError(camera_id, f"stream URL has no host: {source}")
+        return SourceLocation(SourceKind.STREAM, source)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _image_folder(camera_id, path)
+    if not path.exists():
+        raise SourceError(camera_id, f"video file not found: {path}")
+    if not path.is_file():
+        raise SourceError(camera_id, f"not a regular file: {path}")
+    if path.stat().st_size == 0:
+        raise SourceError(camera_id, f"video file is empty (0 bytes): {path}")
+    return SourceLocation(SourceKind.FILE, str(path))
+
+
+def _image_folder(camera_id: str, folder: Path) -> SourceLocation:
+    by_suffix: dict[str, int] = {}
+    for entry in folder.iterdir():
+        suffix = entry.suffix.lower()
+        if entry.is_file() and suffix in IMAGE_SUFFIXES:
+            by_suffix[entry.suffix] = by_suffix.get(entry.suffix, 0) + 1
+    if not by_suffix:
+        raise SourceError(
+            camera_id, f"image folder has no {'/'.join(IMAGE_SUFFIXES)} files: {folder}"
+        )
+    if len(by_suffix) > 1:
+        kinds = ", ".join(f"{count} *{suffix}" for suffix, count in sorted(by_suffix.items()))
+        raise SourceError(
+            camera_id, f"image folder mixes image types ({kinds}); keep one type: {folder}"
+        )
+    ((suffix, count),) = by_suffix.items()
+    # FFmpeg's glob sorts names, so frames play in file-name order.
+    pattern = str(folder / f"*{suffix}").replace("%", "%%")
+    return SourceLocation(SourceKind.IMAGE_FOLDER, pattern, image_count=count)
