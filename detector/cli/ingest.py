@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from detector.configfile import format_validation_error, load_yaml_model
+from detector.errors import ConfigError
 from detector.sources.config import CameraConfig, LiveConfig, SamplingConfig
 from detector.sources.factory import create_source
 from detector.sources.health import CameraHealth, HealthBoard
@@ -31,8 +34,32 @@ def _health_table(health: CameraHealth | None, frames: int, last_time: str) -> T
     return table
 
 
+def _camera_from_options(
+    source: str | None,
+    camera_file: Path | None,
+    camera_id: str,
+    sampling: SamplingConfig,
+    images_fps: float,
+    live: LiveConfig,
+) -> CameraConfig:
+    if camera_file is not None:
+        if source is not None:
+            raise typer.BadParameter("give SOURCE or --camera, not both")
+        return load_yaml_model(camera_file, CameraConfig)
+    if source is None:
+        raise typer.BadParameter("give a SOURCE or a --camera YAML file")
+    return CameraConfig(
+        id=camera_id, source=source, images_fps=images_fps, sampling=sampling, live=live
+    )
+
+
 def ingest_command(
-    source: Annotated[str, typer.Argument(help="Video file, image folder or stream URL.")],
+    source: Annotated[
+        str | None, typer.Argument(help="Video file, image folder or stream URL.")
+    ] = None,
+    camera_file: Annotated[
+        Path | None, typer.Option("--camera", help="Camera YAML (id, source, sampling, ...).")
+    ] = None,
     camera_id: Annotated[str, typer.Option("--camera-id", help="Camera id.")] = "cam-01",
     sampling: Annotated[
         SamplingMode, typer.Option(help="rate, keyframes or all.")
@@ -50,14 +77,19 @@ def ingest_command(
     ] = 0.0,
 ) -> None:
     """Read SOURCE as a camera and show frames and health; exit 1 if it cannot be read."""
-    camera = CameraConfig(
-        id=camera_id,
-        source=source if "://" in source else str(Path(source)),
-        images_fps=images_fps,
-        sampling=SamplingConfig(mode=sampling, rate_fps=rate),
-        live=LiveConfig(max_connect_attempts=None if follow else max_attempts),
-    )
+    try:
+        camera = _camera_from_options(
+            source,
+            camera_file,
+            camera_id,
+            SamplingConfig(mode=sampling, rate_fps=rate),
+            images_fps,
+            LiveConfig(max_connect_attempts=None if follow else max_attempts),
+        )
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error("command line", exc)) from None
     board = HealthBoard()
+    camera_id = camera.id
     camera_source = create_source(camera, health=board, want_images=False)
     frames, last_time, started = 0, "-", time.monotonic()
     with Live(_health_table(None, 0, "-"), console=console, transient=True) as live:

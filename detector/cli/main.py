@@ -66,21 +66,25 @@ def demo(
         progress.update(task, completed=script.duration_s)
 
     table = Table(title="StreetOrder demo", show_header=False)
-    table.add_row("camera recording", str(result.clip_path))
     table.add_row("frames analysed (1 fps)", str(result.frames_analysed))
     incident = result.incident
-    table.add_row(
-        "incident", f"{incident.type} at {incident.raised_s:.1f} s, box {incident.box_xyxy}"
-    )
-    table.add_row("evidence bundle", str(result.bundle.path))
+    box = [round(v) for v in incident.box_xyxy]
+    table.add_row("incident", f"{incident.type} at {incident.raised_s:.1f} s, box_xyxy {box}")
     clip = result.bundle.clip
     table.add_row(
         "clip",
         f"{clip.method.value}, {clip.start_media_s:.1f}-{clip.end_media_s:.1f} s of the recording",
     )
-    table.add_row("manifest sha256", result.bundle.manifest_sha256)
     table.add_row("verify", "[green]intact[/green]" if result.report.ok else "[red]FAILED[/red]")
     console.print(table)
+    # Paths and hashes as plain lines, so they can be copied whole whatever the terminal width.
+    for label, value in (
+        ("camera recording", result.clip_path),
+        ("evidence bundle ", result.bundle.path),
+        ("manifest sha256 ", result.bundle.manifest_sha256),
+        ("check it again  ", f"streetorder verify {result.bundle.path}"),
+    ):
+        console.print(f"{label}: {value}", soft_wrap=True, highlight=False)
     if not result.report.ok:
         raise typer.Exit(1)
 

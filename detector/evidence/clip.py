@@ -57,6 +57,18 @@ def browser_playable(template: StreamTemplate) -> bool:
     return not (template.profile or "").startswith(BROWSER_BLOCKED_PROFILES)
 
 
+def decodes_alone(packet: EncodedPacket) -> bool:
+    """Whether ``packet`` is a true intra picture: it decodes without any earlier packet."""
+    decoder = packet.template.create_decoder(threads=1)
+    av_packet = av.Packet(packet.data)
+    av_packet.pts, av_packet.dts, av_packet.time_base = packet.pts, packet.dts, packet.time_base
+    try:
+        frames = [*decoder.decode(av_packet), *decoder.decode(None)]
+    except av.error.FFmpegError:
+        return False
+    return any(frame.key_frame and not frame.is_corrupt for frame in frames)
+
+
 def write_clip(packets: Sequence[EncodedPacket], path: Path) -> ClipInfo:
     """Write ``packets`` (decode order, starting at a key frame) as an MP4 at ``path``."""
     if not packets:

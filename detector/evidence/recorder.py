@@ -8,12 +8,17 @@ from pathlib import Path
 
 from detector.errors import EvidenceError
 from detector.evidence.bundle import Bundle, Provenance, write_bundle
+from detector.evidence.clip import decodes_alone
 from detector.evidence.ring_buffer import PacketRingBuffer
 from detector.incidents.record import IncidentRecord
 from detector.sources.config import EvidenceConfig
 from detector.sources.frames import EncodedPacket, Frame
 
 log = logging.getLogger(__name__)
+
+# Packets arrive in decode order: B-frames come after the later picture they refer to, so the
+# newest timestamp runs ahead of the last complete one by a few frames.
+REORDER_MARGIN_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class EvidenceRecorder:
             item
             for item in self._pending
             if self.buffer.newest_media_time_s.get(item.frame.epoch, float("-inf"))
-            >= item.frame.media_time_s + self.config.post_roll_s
+            >= item.frame.media_time_s + self.config.post_roll_s + REORDER_MARGIN_S
             or item.frame.epoch < max(self.buffer.newest_media_time_s, default=0)
         ]
         for item in due:
@@ -78,6 +83,7 @@ class EvidenceRecorder:
                 item.frame.epoch,
                 moment_s - self.config.pre_roll_s,
                 moment_s + self.config.post_roll_s,
+                start_ok=decodes_alone,
             )
             assert item.frame.image_bgr is not None  # checked in request()
             bundle = write_bundle(

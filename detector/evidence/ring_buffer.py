@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from detector.errors import EvidenceError
@@ -64,7 +65,8 @@ class PacketRingBuffer:
     def push(self, packet: EncodedPacket) -> None:
         if packet.epoch != self._epoch:
             # A new connection restarts the media clock; continue the buffer clock after it.
-            self._epoch_offset_s = self._newest_s - packet.media_time_s
+            gap_s = float(packet.duration * packet.time_base) if self._entries else 0.0
+            self._epoch_offset_s = self._newest_s + gap_s - packet.media_time_s
             self._epoch = packet.epoch
         buffer_time_s = packet.media_time_s + self._epoch_offset_s
         self._entries.append(_Entry(self._seq, buffer_time_s, packet))
@@ -100,15 +102,24 @@ class PacketRingBuffer:
         if self._keyframe_seqs and self._keyframe_seqs[0] <= entry.seq:
             self._keyframe_seqs.popleft()
 
-    def window(self, epoch: int, start_s: float, end_s: float) -> list[EncodedPacket]:
+    def window(
+        self,
+        epoch: int,
+        start_s: float,
+        end_s: float,
+        start_ok: Callable[[EncodedPacket], bool] | None = None,
+    ) -> list[EncodedPacket]:
         """Packets in decode order covering media time ``start_s``..``end_s`` of ``epoch``.
 
         The first packet is the last key frame at or before ``start_s`` (or the first buffered
-        one, if the pre-roll reaches further back than the buffer); pictures that come before
-        that key frame in presentation order are dropped, as they would decode grey.
+        one, if the pre-roll reaches further back than the buffer) that ``start_ok`` accepts:
+        some containers flag packets as key frames that do not decode on their own. Pictures
+        that come before it in presentation order are dropped, as they would decode grey.
         """
         packets = [entry.packet for entry in self._entries if entry.packet.epoch == epoch]
         keyframes = [i for i, packet in enumerate(packets) if packet.is_keyframe]
+        if start_ok is not None:
+            keyframes = [i for i in keyframes if start_ok(packets[i])] or keyframes
         if not keyframes:
             raise EvidenceError(f"no key frame buffered for media time {start_s:.1f} s")
         before = [i for i in keyframes if packets[i].media_time_s <= start_s + 1e-6]

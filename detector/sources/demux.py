@@ -85,7 +85,9 @@ class StreamReader:
         self.last_media_time_s: float | None = None
         self._first_index = first_index
         self._time_base: Fraction = self.stream.time_base or Fraction(1, 90000)
-        self._start_pts: int | None = self.stream.start_time
+        # Media time 0 is the first packet's picture, not the container's start_time: AVI
+        # with B-frames starts its stamps at 1 and MPEG-TS at an arbitrary clock value.
+        self._start_pts: int | None = None
         rate = self.stream.average_rate or self.stream.guessed_rate
         self._frame_duration_s = float(1 / rate) if rate else 0.0
         self._sampler = RateSampler(options.rate_fps)

@@ -1,0 +1,121 @@
+"""The command line as a user runs it: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import REPO_ROOT
+
+
+def streetorder(*args: str, timeout_s: float = 120.0) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "detector.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("demo")
+    return streetorder("demo", "--out", str(out)), out
+
+
+def test_demo_renders_ingests_and_writes_a_verified_bundle(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, out = demo_run
+    assert result.returncode == 0, result.stderr
+    assert "intact" in result.stdout
+    (bundle,) = (out / "bundles").iterdir()
+    incident = json.loads((bundle / "incident.json").read_text())["incident"]
+    assert incident["type"] == "clutter"
+    assert incident["raised_s"] == 12.0
+    assert str(bundle) in result.stdout.replace("\n", "")
+    verified = streetorder("verify", str(bundle))
+    assert verified.returncode == 0
+    assert "intact" in verified.stdout
+
+
+def test_verify_fails_on_a_tampered_bundle(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    _, out = demo_run
+    (bundle,) = (out / "bundles").iterdir()
+    copy = Path(shutil.copytree(bundle, tmp_path / "copy"))
+    clip = copy / "clip.mp4"
+    data = bytearray(clip.read_bytes())
+    data[1000] ^= 0x01
+    clip.write_bytes(bytes(data))
+    (copy / "frame.jpg").unlink()
+    result = streetorder("verify", str(copy))
+    assert result.returncode == 1
+    assert "changed" in result.stdout and "clip.mp4" in result.stdout
+    assert "missing" in result.stdout and "frame.jpg" in result.stdout
+
+
+def test_ingest_reports_frames(tmp_path: Path) -> None:
+    from tests.factories import make_clip
+
+    clip = make_clip(tmp_path / "c.mp4", seconds=4.0)
+    result = streetorder("ingest", str(clip), "--sampling", "keyframes")
+    assert result.returncode == 0, result.stderr
+    assert "finished" in result.stdout
+    assert "frames analysed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["ingest", "missing.mp4"], ["camera cam-01", "video file not found: missing.mp4"]),
+        (["ingest", "ftp://x/y"], ["unsupported URL scheme 'ftp'"]),
+        (
+            ["ingest", "http://127.0.0.1:9/x.ts", "--max-attempts", "1"],
+            ["gave up after 1 failed attempts", "127.0.0.1:9"],
+        ),
+        (["ingest", "--camera", "nope.yaml"], ["nope.yaml: file not found"]),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_1(args: list[str], fragments: list[str]) -> None:
+    assert_one_line_error(streetorder(*args), *fragments)
+
+
+def test_camera_yaml_errors_name_file_field_and_value(tmp_path: Path) -> None:
+    camera = tmp_path / "camera.yaml"
+    camera.write_text("id: cam-x\nsource: x.mp4\nsampling: {mode: sometimes}\ncolour: red\n")
+    result = streetorder("ingest", "--camera", str(camera))
+    assert_one_line_error(
+        result,
+        str(camera),
+        "sampling.mode",
+        "'sometimes'",
+        "colour: Extra inputs are not permitted",
+    )
+
+
+def test_verify_of_something_that_is_not_a_bundle(tmp_path: Path) -> None:
+    result = streetorder("verify", str(tmp_path / "nothing"))
+    assert result.returncode == 1
+    assert "not a bundle folder" in result.stdout

@@ -1,0 +1,114 @@
+"""Builders for test inputs: generated clips, camera configs, incidents."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detector.demo.encode import write_video
+from detector.demo.street import StreetScript, render_frames
+from detector.incidents.record import IncidentRecord
+from detector.sources.config import CameraConfig
+from detector.sources.factory import create_source
+from detector.sources.frames import EncodedPacket, ImageBGR, StreamTemplate
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+SHARED_CLIPS = SHARED / "data" / "clips"
+
+
+def moving_bar_frames(
+    seconds: float, fps: int, width: int = 320, height: int = 240
+) -> list[ImageBGR]:
+    """Cheap frames with motion, so encoders produce real P- and B-frames."""
+    frames = []
+    for index in range(round(seconds * fps)):
+        image = np.full((height, width, 3), 90, np.uint8)
+        x = (index * 4) % width
+        image[:, x : x + 24] = (40, 200, 240)
+        image[height // 3 : height // 3 + 12, :] = (index * 3) % 255
+        frames.append(image)
+    return frames
+
+
+def make_clip(
+    path: Path,
+    *,
+    seconds: float = 10.0,
+    fps: int = 25,
+    codec: str = "libx264",
+    gop_frames: int | None = None,
+    street: bool = False,
+    width: int = 320,
+    height: int = 240,
+    b_frames: int | None = None,
+) -> Path:
+    """Encode a test clip (container from the suffix) with a key frame every ``gop_frames``."""
+    if street:
+        script = StreetScript(duration_s=seconds, fps=fps, width=width, height=height)
+        frames: Any = render_frames(script)
+    else:
+        frames = moving_bar_frames(seconds, fps, width, height)
+    if b_frames is None:
+        # FFmpeg's MPEG-4 encoder shortens GOPs around B-frames; cameras send none in MPEG-4.
+        b_frames = 0 if codec == "mpeg4" else 2
+    write_video(frames, path, fps=fps, codec=codec, gop_frames=gop_frames, b_frames=b_frames)
+    return path
+
+
+def make_camera(source: Path | str, **overrides: Any) -> CameraConfig:
+    values: dict[str, Any] = {"id": "cam-test", "source": str(source)}
+    values.update(overrides)
+    return CameraConfig.model_validate(values)
+
+
+def make_incident(**overrides: Any) -> IncidentRecord:
+    values: dict[str, Any] = {
+        "id": "inc-0001",
+        "camera": "cam-test",
+        "type": "clutter",
+        "box_xyxy": (40.0, 60.0, 120.0, 150.0),
+        "score": 0.9,
+        "zone": "pavement-east",
+        "raised_s": 12.0,
+    }
+    values.update(overrides)
+    return IncidentRecord.model_validate(values)
+
+
+def read_packets(source: Path) -> list[EncodedPacket]:
+    """Every packet of a file, as a camera's evidence buffer would receive them."""
+    packets: list[EncodedPacket] = []
+    camera = make_camera(source, sampling={"mode": "keyframes"})
+    for _ in create_source(camera, packet_sink=packets.append, want_images=False).frames():
+        pass
+    return packets
+
+
+def synthetic_packets(
+    template: StreamTemplate,
+    *,
+    seconds: float,
+    fps: int = 10,
+    gop_frames: int = 20,
+    epoch: int = 0,
+    start_s: float = 0.0,
+) -> list[EncodedPacket]:
+    """Fake packets with real timing, for buffer logic that never decodes them."""
+    return [
+        EncodedPacket(
+            data=b"\0" * 100,
+            pts=i,
+            dts=i,
+            duration=1,
+            time_base=Fraction(1, fps),
+            is_keyframe=i % gop_frames == 0,
+            epoch=epoch,
+            media_time_s=start_s + i / fps,
+            template=template,
+        )
+        for i in range(round(seconds * fps))
+    ]
