@@ -73,6 +73,9 @@ class LiveSource:
                 cause = exc.cause
             except (av.error.FFmpegError, OSError) as exc:
                 cause = f"stream dropped: {ffmpeg_cause(exc)}"
+            except Exception as exc:  # noqa: BLE001 - worker boundary: a watch must not die
+                log.exception("camera %s: unexpected failure reading the stream", self.camera_id)
+                cause = f"unexpected failure: {type(exc).__name__}: {exc}"
             if delivered:
                 failures_in_row = 0
                 self.backoff.reset()

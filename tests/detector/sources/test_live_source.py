@@ -36,7 +36,11 @@ class Reader:
     """Runs a source in a thread, as a camera worker would, and collects its frames."""
 
     def __init__(self, url: str, board: HealthBoard, **live: object) -> None:
-        settings: dict[str, object] = {"backoff_initial_s": 0.2, "backoff_max_s": 1.0, "open_timeout_s": 3.0}
+        settings: dict[str, object] = {
+            "backoff_initial_s": 0.2,
+            "backoff_max_s": 1.0,
+            "open_timeout_s": 3.0,
+        }
         settings.update(live)
         camera = make_camera(url, sampling={"mode": "rate", "rate_fps": 5}, live=settings)
         self.source = create_source(camera, health=board, want_images=False)
@@ -120,3 +124,28 @@ def test_a_stalled_stream_counts_as_a_disconnect(server: LiveTsServer) -> None:
     wait_for(lambda: board.get("cam-test").state is CameraState.ONLINE)  # type: ignore[union-attr]
     reader.stop()
     assert server.connections > connections
+
+
+def test_an_unexpected_failure_is_retried_not_fatal(
+    server: LiveTsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from detector.sources import live
+
+    real_open = live.open_input
+    calls: list[int] = []
+
+    def flaky_open(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("decoder exploded")
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(live, "open_input", flaky_open)
+    board = HealthBoard()
+    reader = Reader(server.url, board)
+    wait_for(lambda: len(reader.frames) >= 3)
+    reader.stop()
+    health = board.get("cam-test")
+    assert health is not None
+    assert health.last_error == "unexpected failure: RuntimeError: decoder exploded"
+    assert len(calls) == 2
