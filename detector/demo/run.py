@@ -73,7 +73,7 @@ def run_demo(
                 raised_s=frame.media_time_s,
             )
             recorder.request(incident, frame)
-    recorder.flush()
+    recorder.close()
     if incident is None or not recorder.written:
         failures = "; ".join(reason for _, reason in recorder.failed) or "no incident raised"
         raise EvidenceError(f"demo produced no evidence bundle: {failures}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from detector.evidence.clip import decodes_alone
 from detector.evidence.ring_buffer import PacketRingBuffer
 from detector.incidents.record import IncidentRecord
 from detector.sources.config import EvidenceConfig
-from detector.sources.frames import EncodedPacket, Frame
+from detector.sources.frames import EncodedPacket, Frame, ImageBGR
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,19 @@ class _Pending:
 class EvidenceRecorder:
     """Give it every packet (it is a packet sink) and ask for bundles with ``request``.
 
-    A bundle is written as soon as the buffer holds ``post_roll_s`` past the incident moment,
-    or at ``flush`` when the source ends first. Failures are logged and kept in ``failed``;
-    one bad clip never stops the camera.
+    A bundle is cut as soon as the buffer holds ``post_roll_s`` past the incident moment, or at
+    ``flush`` when the source ends first. With ``background`` (the default) the clip is written
+    on a worker thread, so a slow transcode never stops the camera's reads; the packets are
+    immutable, so the worker needs no lock. Failures are logged and kept in ``failed``.
     """
 
     def __init__(
-        self, root: Path, config: EvidenceConfig, provenance: Provenance | None = None
+        self,
+        root: Path,
+        config: EvidenceConfig,
+        provenance: Provenance | None = None,
+        *,
+        background: bool = True,
     ) -> None:
         self.root = root
         self.config = config
@@ -45,38 +52,50 @@ class EvidenceRecorder:
         self.written: list[Bundle] = []
         self.failed: list[tuple[IncidentRecord, str]] = []
         self._pending: list[_Pending] = []
+        self._writer = ThreadPoolExecutor(1, "evidence") if background else None
+        self._in_flight: list[Future[None]] = []
 
     def __call__(self, packet: EncodedPacket) -> None:
         self.buffer.push(packet)
         if self._pending:
-            self._write_due()
+            self._cut_due()
 
     def request(self, incident: IncidentRecord, frame: Frame) -> None:
         """Cut a bundle for ``incident`` around ``frame`` (the frame that raised it)."""
         if frame.image_bgr is None:
             raise EvidenceError(f"incident {incident.id}: its frame has no decoded image")
         self._pending.append(_Pending(incident, frame))
-        self._write_due()
+        self._cut_due()
 
     def flush(self) -> list[Bundle]:
-        """Write every pending bundle with what is buffered (the source has ended)."""
+        """Cut every pending bundle with what is buffered and wait until all are written."""
         while self._pending:
-            self._write(self._pending.pop(0))
+            self._cut(self._pending.pop(0))
+        for future in self._in_flight:
+            future.result()
+        self._in_flight.clear()
         return self.written
 
-    def _write_due(self) -> None:
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.shutdown()
+
+    def _cut_due(self) -> None:
+        newest = self.buffer.newest_media_time_s
+        latest_epoch = max(newest, default=0)
         due = [
             item
             for item in self._pending
-            if self.buffer.newest_media_time_s.get(item.frame.epoch, float("-inf"))
+            if item.frame.epoch < latest_epoch
+            or newest.get(item.frame.epoch, float("-inf"))
             >= item.frame.media_time_s + self.config.post_roll_s + REORDER_MARGIN_S
-            or item.frame.epoch < max(self.buffer.newest_media_time_s, default=0)
         ]
         for item in due:
             self._pending.remove(item)
-            self._write(item)
+            self._cut(item)
 
-    def _write(self, item: _Pending) -> None:
+    def _cut(self, item: _Pending) -> None:
         moment_s = item.frame.media_time_s
         try:
             packets = self.buffer.window(
@@ -85,13 +104,27 @@ class EvidenceRecorder:
                 moment_s + self.config.post_roll_s,
                 start_ok=decodes_alone,
             )
-            assert item.frame.image_bgr is not None  # checked in request()
-            bundle = write_bundle(
-                self.root, item.incident, item.frame.image_bgr, packets, self.provenance
-            )
         except EvidenceError as exc:
-            log.error("incident %s: evidence bundle failed: %s", item.incident.id, exc)
-            self.failed.append((item.incident, str(exc)))
+            self._failed(item.incident, exc)
             return
-        log.info("incident %s: evidence bundle %s", item.incident.id, bundle.path)
+        assert item.frame.image_bgr is not None  # checked in request()
+        if self._writer is None:
+            self._write(item.incident, item.frame.image_bgr, packets)
+        else:
+            future = self._writer.submit(self._write, item.incident, item.frame.image_bgr, packets)
+            self._in_flight = [f for f in self._in_flight if not f.done()] + [future]
+
+    def _write(
+        self, incident: IncidentRecord, image: ImageBGR, packets: list[EncodedPacket]
+    ) -> None:
+        try:
+            bundle = write_bundle(self.root, incident, image, packets, self.provenance)
+        except (EvidenceError, OSError) as exc:
+            self._failed(incident, exc)
+            return
+        log.info("incident %s: evidence bundle %s", incident.id, bundle.path)
         self.written.append(bundle)
+
+    def _failed(self, incident: IncidentRecord, exc: Exception) -> None:
+        log.error("incident %s: evidence bundle failed: %s", incident.id, exc)
+        self.failed.append((incident, str(exc)))

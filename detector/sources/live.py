@@ -73,7 +73,7 @@ class LiveSource:
                 cause = exc.cause
             except (av.error.FFmpegError, OSError) as exc:
                 cause = f"stream dropped: {ffmpeg_cause(exc)}"
-            except Exception as exc:  # noqa: BLE001 - worker boundary: a watch must not die
+            except Exception as exc:  # the worker boundary: a long-running watch must not die
                 log.exception("camera %s: unexpected failure reading the stream", self.camera_id)
                 cause = f"unexpected failure: {type(exc).__name__}: {exc}"
             if delivered:

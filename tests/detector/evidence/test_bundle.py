@@ -133,7 +133,7 @@ def test_an_existing_bundle_is_never_overwritten(clips: dict[str, Path], tmp_pat
 
 def test_bundle_waits_for_the_post_roll(clips: dict[str, Path], tmp_path: Path) -> None:
     config = EvidenceConfig(pre_roll_s=2.0, post_roll_s=3.0)
-    recorder = EvidenceRecorder(tmp_path, config)
+    recorder = EvidenceRecorder(tmp_path, config, background=False)
     written_at: list[float] = []
     for frame in create_source(make_camera(clips["h264_40s"]), packet_sink=recorder).frames():
         if frame.media_time_s == pytest.approx(10.0):

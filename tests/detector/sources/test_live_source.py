@@ -129,9 +129,8 @@ def test_a_stalled_stream_counts_as_a_disconnect(server: LiveTsServer) -> None:
 def test_an_unexpected_failure_is_retried_not_fatal(
     server: LiveTsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from detector.sources import live
+    from detector.sources.opening import open_input as real_open
 
-    real_open = live.open_input
     calls: list[int] = []
 
     def flaky_open(*args: object, **kwargs: object) -> object:
@@ -140,7 +139,7 @@ def test_an_unexpected_failure_is_retried_not_fatal(
             raise RuntimeError("decoder exploded")
         return real_open(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(live, "open_input", flaky_open)
+    monkeypatch.setattr("detector.sources.live.open_input", flaky_open)
     board = HealthBoard()
     reader = Reader(server.url, board)
     wait_for(lambda: len(reader.frames) >= 3)
