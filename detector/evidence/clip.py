@@ -88,7 +88,9 @@ def write_clip(packets: Sequence[EncodedPacket], path: Path) -> ClipInfo:
 
 def _remux(packets: Sequence[EncodedPacket], path: Path) -> None:
     template = packets[0].template
-    base = min(p.dts if p.dts is not None else p.pts for p in packets)
+    # The key frame's picture becomes time 0; B-frame streams then get negative decode stamps,
+    # which the MP4 muxer keeps in an edit list.
+    base = packets[0].pts
     with av.open(str(path), "w", format="mp4", options=MP4_OPTIONS) as output:
         stream = template.add_to(output)
         for item in packets:

@@ -118,12 +118,14 @@ class PacketRingBuffer:
         """
         packets = [entry.packet for entry in self._entries if entry.packet.epoch == epoch]
         keyframes = [i for i, packet in enumerate(packets) if packet.is_keyframe]
-        if start_ok is not None:
-            keyframes = [i for i in keyframes if start_ok(packets[i])] or keyframes
         if not keyframes:
             raise EvidenceError(f"no key frame buffered for media time {start_s:.1f} s")
         before = [i for i in keyframes if packets[i].media_time_s <= start_s + 1e-6]
-        first = before[-1] if before else keyframes[0]
+        after = keyframes[len(before) :]
+        # Nearest candidate first; ``start_ok`` may decode, so it runs only until one passes.
+        candidates = [*reversed(before), *after]
+        accepted = (i for i in candidates if start_ok is None or start_ok(packets[i]))
+        first = next(accepted, candidates[0])
         ends = [i for i, packet in enumerate(packets) if packet.media_time_s <= end_s + 1e-6]
         last = max(ends[-1] if ends else first, first)
         start_time_s = packets[first].media_time_s

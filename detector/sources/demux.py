@@ -13,6 +13,7 @@ import av
 import av.error
 from av.container import InputContainer
 from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 
 from detector.sources.frames import EncodedPacket, Frame, ImageBGR, PacketSink, StreamTemplate
@@ -93,6 +94,10 @@ class StreamReader:
         self._sampler = RateSampler(options.rate_fps)
         self._keyframe_index_by_pts: dict[int, int] = {}
         self._frame_pts = BestEffortTimestamp()
+        # One converter for the connection: it keeps its scaler context between frames, and its
+        # thread count follows the decoder's so one camera stays on one core.
+        self._to_bgr = VideoReformatter()
+        self._convert_threads = options.decoder_threads or None
         ctx = self.stream.codec_context
         ctx.thread_count = options.decoder_threads
         if options.mode is SamplingMode.KEYFRAMES:
@@ -127,7 +132,7 @@ class StreamReader:
         pts = packet.pts if packet.pts is not None else packet.dts
         if pts is None:
             pts = self._guess_pts()
-        if packet.is_keyframe:
+        if packet.is_keyframe and self.options.mode is SamplingMode.KEYFRAMES:
             self._keyframe_index_by_pts[pts] = self._first_index + self.packets
         self.packets += 1
         media_time_s = self._media_time_s(pts)
@@ -174,7 +179,8 @@ class StreamReader:
             return None
         image: ImageBGR | None = None
         if self.options.want_images:
-            image = cast("ImageBGR", video_frame.to_ndarray(format="bgr24"))
+            bgr = self._to_bgr.reformat(video_frame, format="bgr24", threads=self._convert_threads)
+            image = cast("ImageBGR", bgr.to_ndarray())
         captured_at = self.wall_clock.at(media_time_s) if self.wall_clock else None
         return Frame(
             camera_id=self.options.camera_id,

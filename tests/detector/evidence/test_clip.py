@@ -39,6 +39,7 @@ def test_clip_starts_on_a_key_frame_and_covers_pre_and_post_roll(
     assert info.start_media_s == pytest.approx(10.0)  # type: ignore[attr-defined]
     probe = probe_clip(path)
     assert probe.first_is_key
+    assert probe.times_s[0] == pytest.approx(0.0)  # the key frame opens the clip at 0 s
     assert probe.first_frame_std > 5  # a real picture, not a flat grey frame
     assert probe.duration_s >= PRE_ROLL_S + POST_ROLL_S + (11.3 - 10.0) - 0.05
     assert probe.codec == "h264"
