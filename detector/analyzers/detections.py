@@ -38,11 +38,12 @@ class Detections:
         n = len(self.labels)
         if self.xyxy.shape != (n, 4):
             raise ValueError(f"xyxy must have shape ({n}, 4), got {self.xyxy.shape}")
-        for name, column in {
+        columns: dict[str, npt.NDArray[Any]] = {
             "confidence": self.confidence,
             "tracker_id": self.tracker_id,
             **self.data,
-        }.items():
+        }
+        for name, column in columns.items():
             if len(column) != n:
                 raise ValueError(f"column {name} has {len(column)} rows, expected {n}")
 
