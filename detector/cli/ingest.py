@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -91,13 +91,22 @@ def ingest_command(
     board = HealthBoard()
     camera_id = camera.id
     camera_source = create_source(camera, health=board, want_images=False)
-    frames, last_time, started = 0, "-", time.monotonic()
-    with Live(_health_table(None, 0, "-"), console=console, transient=True) as live:
-        for frame in camera_source.frames():
-            frames += 1
-            stamp = frame.timestamp
-            last_time = f"{stamp:.2f} s" if isinstance(stamp, float) else f"{stamp:%H:%M:%S} UTC"
-            live.update(_health_table(board.get(camera_id), frames, last_time))
-            if seconds and time.monotonic() - started >= seconds:
-                camera_source.stop()
+    frames, last_time = 0, "-"
+    # A timer, not a check per frame: during an outage no frame comes to check on.
+    timer = threading.Timer(seconds, camera_source.stop) if seconds > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        with Live(_health_table(None, 0, "-"), console=console, transient=True) as live:
+            for frame in camera_source.frames():
+                frames += 1
+                stamp = frame.timestamp
+                last_time = (
+                    f"{stamp:.2f} s" if isinstance(stamp, float) else f"{stamp:%H:%M:%S} UTC"
+                )
+                live.update(_health_table(board.get(camera_id), frames, last_time))
+    finally:
+        if timer is not None:
+            timer.cancel()
     console.print(_health_table(board.get(camera_id), frames, last_time))

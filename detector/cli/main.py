@@ -45,15 +45,14 @@ def main(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the rendered clip and bundles.")] = Path(
+    out: Annotated[Path, typer.Option(help="Folder for the rendered clip and results.")] = Path(
         "var/demo"
     ),
 ) -> None:
-    """Render a street clip, ingest it as a camera, write and verify an evidence bundle."""
-    from detector.demo.run import run_demo
-    from detector.demo.street import StreetScript
+    """Render a street clip, watch it as a camera, raise an incident and verify its evidence."""
+    from detector.demo.run import demo_script, run_demo
 
-    script = StreetScript()
+    script = demo_script()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -65,21 +64,26 @@ def demo(
         result = run_demo(out, script, on_frame=lambda t: progress.update(task, completed=t))
         progress.update(task, completed=script.duration_s)
 
-    table = Table(title="StreetOrder demo", show_header=False)
-    table.add_row("frames analysed (1 fps)", str(result.frames_analysed))
     incident = result.incident
     box = [round(v) for v in incident.box_xyxy]
-    table.add_row("incident", f"{incident.type} at {incident.raised_s:.1f} s, box_xyxy {box}")
-    clip = result.bundle.clip
+    table = Table(title="StreetOrder demo", show_header=False)
+    table.add_row("frames analysed (1 fps)", str(result.frames_analysed))
     table.add_row(
-        "clip",
-        f"{clip.method.value}, {clip.start_media_s:.1f}-{clip.end_media_s:.1f} s of the recording",
+        "box put down (truth)", f"{script.box_put_s:.1f} s, box_xyxy {list(script.box_xyxy)}"
     )
+    table.add_row(
+        "incident",
+        f"{incident.type} in {incident.zone}: still since {incident.first_seen_s:.1f} s, "
+        f"raised {incident.raised_s:.1f} s, box_xyxy {box}, score {incident.score:.2f}",
+    )
+    clip = result.bundle.clip
+    table.add_row("clip", f"{clip.method.value}, {clip.start_media_s:.1f}-{clip.end_media_s:.1f} s")
     table.add_row("verify", "[green]intact[/green]" if result.report.ok else "[red]FAILED[/red]")
     console.print(table)
     # Paths and hashes as plain lines, so they can be copied whole whatever the terminal width.
     for label, value in (
         ("camera recording", result.clip_path),
+        ("incidents       ", result.incidents_file),
         ("evidence bundle ", result.bundle.path),
         ("manifest sha256 ", result.bundle.manifest_sha256),
         ("check it again  ", f"streetorder verify {result.bundle.path}"),
@@ -111,9 +115,13 @@ def _print_report(report: VerifyReport) -> None:
 @app.command()
 def verify(
     bundle_dir: Annotated[Path, typer.Argument(help="An evidence bundle folder.")],
+    expect: Annotated[
+        str | None,
+        typer.Option(help="The manifest SHA-256 recorded elsewhere (ticket, outbox)."),
+    ] = None,
 ) -> None:
     """Re-hash a bundle; exit 1 if any file was changed, removed or added."""
-    report = verify_bundle(bundle_dir)
+    report = verify_bundle(bundle_dir, expect)
     _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -125,6 +133,11 @@ def run() -> None:
         app()
     except StreetOrderError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except OSError as exc:
+        # A path the user gave that cannot be written or read (permissions, full disk).
+        where = f": {exc.filename}" if exc.filename else ""
+        err_console.print(f"[red]error:[/red] {exc.strerror or exc}{where}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

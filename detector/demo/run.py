@@ -1,4 +1,4 @@
-"""`streetorder demo`: render a street, ingest it as a camera, cut and verify an evidence bundle."""
+"""`streetorder demo`: render a street, watch it as a camera, raise an incident, cut evidence."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from detector.analyzers.static_change import StaticChangeAnalyzer
 from detector.demo.encode import write_video
 from detector.demo.street import StreetScript, render_frames
 from detector.errors import EvidenceError
 from detector.evidence.bundle import Bundle, Provenance
 from detector.evidence.manifest import VerifyReport, verify_bundle
-from detector.evidence.recorder import EvidenceRecorder
 from detector.incidents.record import IncidentRecord
+from detector.pipeline.camera import CameraPipeline
+from detector.rules.scene import SceneConfig
 from detector.sources.config import CameraConfig
-from detector.sources.factory import create_source
 
 DEMO_CAMERA_ID = "demo-street-01"
+DEMO_DWELL_S = 10.0
+"""Short for the demo; the bureau's default for clutter is 300 s."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,46 @@ class DemoResult:
     incident: IncidentRecord
     bundle: Bundle
     report: VerifyReport
+    incidents_file: Path
+
+
+def demo_script() -> StreetScript:
+    return StreetScript(duration_s=40.0, box_put_s=10.0)
+
+
+def demo_scene() -> SceneConfig:
+    """The rendered street's zones, as an operator would draw them (fractions of the frame)."""
+    return SceneConfig.model_validate(
+        {
+            "camera": {
+                "id": DEMO_CAMERA_ID,
+                "name": "Demo street (rendered)",
+                "key_point": "school",
+                "squad": "Demo squad",
+            },
+            "zones": [
+                {
+                    "name": "facade",
+                    "type": "wall",
+                    "polygon": [[0, 0], [1, 0], [1, 0.42], [0, 0.42]],
+                },
+                {
+                    "name": "pavement-north",
+                    "type": "pavement",
+                    "polygon": [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]],
+                },
+                {
+                    "name": "road",
+                    "type": "roadway",
+                    "polygon": [[0, 0.68], [1, 0.68], [1, 1], [0, 1]],
+                },
+            ],
+            "rules": {
+                "clutter": {"dwell_s": DEMO_DWELL_S, "clear_s": 10},
+                "illegal_ad": {"enabled": False},
+            },
+        }
+    )
 
 
 def run_demo(
@@ -36,46 +79,39 @@ def run_demo(
     script: StreetScript | None = None,
     on_frame: Callable[[float], None] | None = None,
 ) -> DemoResult:
-    """Render, ingest and bundle. ``on_frame`` receives each analysed frame's media time."""
-    script = script or StreetScript()
-    if script.box_put_s is None:
-        raise ValueError("the demo script must put a box down")
+    """Render, watch and bundle. ``on_frame`` receives each analysed frame's media time."""
+    script = script or demo_script()
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / "street.mp4"
     write_video(render_frames(script), recording, fps=script.fps)
-    bundles = out_dir / "bundles"
-    shutil.rmtree(bundles, ignore_errors=True)
+    results = out_dir / "run"
+    shutil.rmtree(results, ignore_errors=True)
 
     camera = CameraConfig(id=DEMO_CAMERA_ID, name="Demo street", source=str(recording))
-    config_sha = hashlib.sha256(camera.model_dump_json().encode()).hexdigest()
+    scene = demo_scene()
+    config_sha = hashlib.sha256(
+        (camera.model_dump_json() + scene.model_dump_json()).encode()
+    ).hexdigest()
     provenance = Provenance(
-        # Until the analyzers land, the incident moment comes from the scene script itself.
-        model={"name": "scripted-truth", "version": "1"},
-        config={"camera_sha256": config_sha},
+        model={"name": "static_change", "weights": None},
+        config={"camera_and_scene_sha256": config_sha},
     )
-    recorder = EvidenceRecorder(bundles, camera.evidence, provenance)
-    source = create_source(camera, packet_sink=recorder)
-    analysed = 0
-    incident: IncidentRecord | None = None
-    for frame in source.frames():
-        analysed += 1
-        if on_frame is not None:
-            on_frame(frame.media_time_s)
-        if incident is None and script.box_visible(frame.media_time_s):
-            incident = IncidentRecord(
-                id=f"{DEMO_CAMERA_ID}-{frame.index:06d}",
-                camera=DEMO_CAMERA_ID,
-                type="clutter",
-                box_xyxy=script.box_xyxy,
-                score=1.0,
-                zone="pavement",
-                first_seen_s=script.box_put_s,
-                raised_s=frame.media_time_s,
-            )
-            recorder.request(incident, frame)
-    recorder.close()
-    if incident is None or not recorder.written:
-        failures = "; ".join(reason for _, reason in recorder.failed) or "no incident raised"
-        raise EvidenceError(f"demo produced no evidence bundle: {failures}")
-    bundle = recorder.written[0]
-    return DemoResult(recording, analysed, incident, bundle, verify_bundle(bundle.path))
+    pipeline = CameraPipeline(
+        camera, scene, [StaticChangeAnalyzer()], results, provenance=provenance
+    )
+    pipeline.run(on_frame=None if on_frame is None else lambda f: on_frame(f.media_time_s))
+    raised = pipeline.log.incidents
+    bundles = pipeline.recorder.written
+    if not raised or not bundles:
+        failures = "; ".join(reason for _, reason in pipeline.recorder.failed)
+        raise EvidenceError(f"demo produced no evidence bundle: {failures or 'no incident raised'}")
+    bundle = bundles[0]
+    incident = next(i for i in raised if i.id == bundle.path.name)
+    return DemoResult(
+        recording,
+        pipeline.stats.frames,
+        incident,
+        bundle,
+        verify_bundle(bundle.path, bundle.manifest_sha256),
+        pipeline.log.path,
+    )

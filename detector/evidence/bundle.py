@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -19,6 +20,8 @@ from detector.evidence.clip import ClipInfo, write_clip
 from detector.evidence.manifest import write_manifest
 from detector.incidents.record import IncidentRecord
 from detector.sources.frames import EncodedPacket, ImageBGR
+
+log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".partial-"
 """Folders still being written; a crash leaves them with this prefix, never under a bundle name."""
@@ -76,15 +79,30 @@ def draw_box(image: ImageBGR, box_xyxy: tuple[float, float, float, float], label
     return out
 
 
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
+def _fsync_dir(folder: Path) -> None:
     directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def remove_partials(root: Path) -> list[Path]:
+    """Delete bundles a crash left half-written; they never had a real name. Returns them."""
+    if not root.is_dir():
+        return []
+    partials = [p for p in root.iterdir() if p.is_dir() and p.name.startswith(TEMP_PREFIX)]
+    for partial in partials:
+        log.warning("removing half-written evidence bundle %s (left by a crash)", partial)
+        shutil.rmtree(partial, ignore_errors=True)
+    return partials
 
 
 def write_bundle(
@@ -93,12 +111,16 @@ def write_bundle(
     image_bgr: ImageBGR,
     packets: list[EncodedPacket],
     provenance: Provenance,
+    moment_s: float | None = None,
 ) -> Bundle:
     """Write the bundle for ``incident`` under ``root/<incident id>`` and return it.
 
-    ``image_bgr`` is the analysed frame at the incident moment; ``packets`` the clip window.
-    The bundle appears under its final name only once complete and synced.
+    ``image_bgr`` is the analysed frame at the incident moment (``moment_s``, media seconds;
+    default the first packet); ``packets`` the clip window. The bundle appears under its final
+    name only once complete and synced.
     """
+    if moment_s is None:
+        moment_s = packets[0].media_time_s if packets else 0.0
     final = root / incident.id
     if final.exists():
         raise EvidenceError(f"bundle already exists, not overwritten: {final}")
@@ -118,6 +140,9 @@ def write_bundle(
                 "source_codec": clip.source_codec,
                 "start_media_s": round(clip.start_media_s, 3),
                 "end_media_s": round(clip.end_media_s, 3),
+                "moment_media_s": round(moment_s, 3),
+                "pre_roll_s": round(moment_s - clip.start_media_s, 3),
+                "post_roll_s": round(clip.end_media_s - moment_s, 3),
             },
             **provenance.as_json(),
         }
@@ -127,6 +152,7 @@ def write_bundle(
         manifest = write_manifest(partial)
         _fsync_tree(partial)
         partial.rename(final)
+        _fsync_dir(root)  # the rename itself must survive a power cut
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

@@ -54,6 +54,9 @@ def browser_playable(template: StreamTemplate) -> bool:
     """Whether packets of this stream can go into an MP4 that browsers play, as they are."""
     if template.codec_name != "h264" or template.pix_fmt not in BROWSER_PIX_FMTS:
         return False
+    if template.container_format == "avi":
+        # AVI stores decode order only; its "pts" would put B-frames out of order in MP4.
+        return False
     return not (template.profile or "").startswith(BROWSER_BLOCKED_PROFILES)
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "streetorder-evidence-manifest/1"
+REQUIRED_FILES = ("clip.mp4", "frame.jpg", "snapshot.jpg", "incident.json")
+"""Every bundle has these; a manifest without them was rewritten after files were removed."""
 CHUNK_BYTES = 1 << 20
 
 
@@ -70,22 +72,42 @@ class VerifyReport:
         return not (self.changed or self.missing or self.added or self.problems)
 
 
-def verify_bundle(folder: Path) -> VerifyReport:
-    """Re-hash every file of the bundle at ``folder`` and compare with its manifest."""
+def _read_manifest(path: Path) -> tuple[dict[str, Any], str, dict[str, dict[str, Any]]]:
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict):
+        raise ValueError("not a JSON object")
+    recorded = manifest.pop("manifest_sha256")
+    files = manifest["files"]
+    if not isinstance(recorded, str) or not isinstance(files, dict):
+        raise ValueError("manifest_sha256 must be a string and files an object")
+    if not all(isinstance(entry, dict) for entry in files.values()):
+        raise ValueError("every files entry must be an object")
+    return manifest, recorded, files
+
+
+def verify_bundle(folder: Path, expected_sha256: str | None = None) -> VerifyReport:
+    """Re-hash every file of the bundle at ``folder`` and compare with its manifest.
+
+    ``expected_sha256`` is the manifest hash recorded elsewhere (the ticket, the outbox): the
+    manifest's own hash only shows accidental damage, a recorded one shows deliberate edits.
+    """
     if not folder.is_dir():
         return VerifyReport(folder, problems=[f"not a bundle folder: {folder}"])
     manifest_path = folder / MANIFEST_NAME
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = manifest.pop("manifest_sha256")
-        files: dict[str, dict[str, Any]] = manifest["files"]
+        manifest, recorded, files = _read_manifest(manifest_path)
     except FileNotFoundError:
         return VerifyReport(folder, problems=[f"{MANIFEST_NAME} is missing"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         return VerifyReport(folder, problems=[f"{MANIFEST_NAME} is unreadable: {exc}"])
     problems = []
     if hashlib.sha256(canonical_json(manifest)).hexdigest() != recorded:
         problems.append(f"{MANIFEST_NAME} was altered: its own hash does not match")
+    if expected_sha256 is not None and recorded != expected_sha256.lower():
+        problems.append(f"{MANIFEST_NAME} is not the one recorded ({expected_sha256[:12]}…)")
+    problems += [
+        f"{MANIFEST_NAME} does not list {name}" for name in REQUIRED_FILES if name not in files
+    ]
     present = set(_bundle_files(folder))
     changed = sorted(
         name

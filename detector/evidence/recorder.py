@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from detector.errors import EvidenceError
-from detector.evidence.bundle import Bundle, Provenance, write_bundle
+from detector.evidence.bundle import Bundle, Provenance, remove_partials, write_bundle
 from detector.evidence.clip import decodes_alone
 from detector.evidence.ring_buffer import PacketRingBuffer
 from detector.incidents.record import IncidentRecord
@@ -54,6 +54,7 @@ class EvidenceRecorder:
         self._pending: list[_Pending] = []
         self._writer = ThreadPoolExecutor(1, "evidence") if background else None
         self._in_flight: list[Future[None]] = []
+        remove_partials(root)
 
     def __call__(self, packet: EncodedPacket) -> None:
         self.buffer.push(packet)
@@ -67,19 +68,31 @@ class EvidenceRecorder:
         self._pending.append(_Pending(incident, frame))
         self._cut_due()
 
-    def flush(self) -> list[Bundle]:
-        """Cut every pending bundle with what is buffered and wait until all are written."""
+    def connection_ended(self) -> None:
+        """The source's connection ended: no more post-roll will come for pending bundles."""
         while self._pending:
             self._cut(self._pending.pop(0))
+
+    def flush(self) -> list[Bundle]:
+        """Cut every pending bundle with what is buffered and wait until all are written."""
+        self.connection_ended()
         for future in self._in_flight:
-            future.result()
+            future.result()  # _write records its own failures; this only waits
         self._in_flight.clear()
         return self.written
 
     def close(self) -> None:
-        self.flush()
-        if self._writer is not None:
-            self._writer.shutdown()
+        try:
+            self.flush()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+
+    def __enter__(self) -> EvidenceRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _cut_due(self) -> None:
         newest = self.buffer.newest_media_time_s
@@ -107,20 +120,37 @@ class EvidenceRecorder:
         except EvidenceError as exc:
             self._failed(item.incident, exc)
             return
+        if packets[0].media_time_s > moment_s:
+            log.warning(
+                "incident %s: the buffer no longer holds the moment %.1f s; the clip starts at "
+                "%.1f s (buffer_s too short for the pre- and post-roll?)",
+                item.incident.id,
+                moment_s,
+                packets[0].media_time_s,
+            )
         assert item.frame.image_bgr is not None  # checked in request()
+        args = (item.incident, item.frame.image_bgr, packets, moment_s)
         if self._writer is None:
-            self._write(item.incident, item.frame.image_bgr, packets)
+            self._write(*args)
         else:
-            future = self._writer.submit(self._write, item.incident, item.frame.image_bgr, packets)
+            future = self._writer.submit(self._write, *args)
             self._in_flight = [f for f in self._in_flight if not f.done()] + [future]
 
     def _write(
-        self, incident: IncidentRecord, image: ImageBGR, packets: list[EncodedPacket]
+        self,
+        incident: IncidentRecord,
+        image: ImageBGR,
+        packets: list[EncodedPacket],
+        moment_s: float,
     ) -> None:
         try:
-            bundle = write_bundle(self.root, incident, image, packets, self.provenance)
+            bundle = write_bundle(self.root, incident, image, packets, self.provenance, moment_s)
         except (EvidenceError, OSError) as exc:
             self._failed(incident, exc)
+            return
+        except Exception as exc:  # the writer's boundary: every failure is recorded, none lost
+            log.exception("incident %s: evidence bundle failed", incident.id)
+            self.failed.append((incident, f"{type(exc).__name__}: {exc}"))
             return
         log.info("incident %s: evidence bundle %s", incident.id, bundle.path)
         self.written.append(bundle)

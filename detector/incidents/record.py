@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 class IncidentRecord(BaseModel):
     """One street-order incident at one camera. Times: media seconds for files, UTC for live."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", description="Unique id.")
     camera: str = Field(description="Camera id.")
@@ -31,6 +31,10 @@ class IncidentRecord(BaseModel):
         None, ge=0.0, description="Media time when the incident was raised."
     )
     ended_s: float | None = Field(None, ge=0.0, description="Media time it ended; null if open.")
+    repeat_of: str | None = Field(
+        None, description="Id of the earlier incident at the same place, within the cool-down."
+    )
+    bundle: str | None = Field(None, description="Path of the incident's evidence bundle.")
     first_seen_at: AwareDatetime | None = Field(None, description="UTC, live sources.")
     raised_at: AwareDatetime | None = Field(None, description="UTC, live sources.")
     ended_at: AwareDatetime | None = Field(None, description="UTC, live sources.")

@@ -59,6 +59,10 @@ class LiveConfig(StrictModel):
         return self
 
 
+BUFFER_MARGIN_S = 4.0
+"""Room for the key frame before the pre-roll (a GOP of up to ~3 s) and late B-frames."""
+
+
 class EvidenceConfig(StrictModel):
     buffer_s: float = Field(
         30.0,
@@ -75,10 +79,12 @@ class EvidenceConfig(StrictModel):
 
     @model_validator(mode="after")
     def _fits_buffer(self) -> EvidenceConfig:
-        if self.pre_roll_s >= self.buffer_s:
+        needed = self.pre_roll_s + self.post_roll_s + BUFFER_MARGIN_S
+        if self.buffer_s < needed:
             raise ValueError(
-                f"pre_roll_s ({self.pre_roll_s}) must be shorter than buffer_s ({self.buffer_s}) "
-                "so the key frame before the pre-roll is still buffered"
+                f"buffer_s ({self.buffer_s}) must be at least pre_roll_s + post_roll_s + "
+                f"{BUFFER_MARGIN_S:g} s ({needed:g}): the clip is cut after the post-roll, and "
+                "the key frame before the pre-roll must still be buffered then"
             )
         return self
 

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 # A live stream's media clock may run ahead of or behind the wall clock (bursts after a
 # reconnect, encoder clocks that drift); past this gap the anchor is reset to "now".
 MAX_CLOCK_DRIFT_S = 2.0
+# A stamp this far ahead of, or behind, the stream's latest is a discontinuity (an encoder
+# restart, an MPEG-TS clock wrap), not reordering: the media clock starts a new epoch there.
+JUMP_FORWARD_S = 30.0
+JUMP_BACKWARD_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,24 @@ class WallClockAnchor:
 
     def __init__(self) -> None:
         self._anchor: tuple[datetime, float] | None = None
+        self._last: datetime | None = None
 
     def at(self, media_time_s: float) -> datetime:
+        """UTC time of the frame at ``media_time_s``; never earlier than the previous one."""
         now = utc_now()
+        mapped = None
         if self._anchor is not None:
             wall, media = self._anchor
             mapped = wall + timedelta(seconds=media_time_s - media)
-            if abs((mapped - now).total_seconds()) <= MAX_CLOCK_DRIFT_S:
-                return mapped
-        self._anchor = (now, media_time_s)
-        return now
+            if abs((mapped - now).total_seconds()) > MAX_CLOCK_DRIFT_S:
+                mapped = None
+        if mapped is None:
+            self._anchor = (now, media_time_s)
+            mapped = now
+        if self._last is not None and mapped < self._last:
+            mapped = self._last
+        self._last = mapped
+        return mapped
 
 
 class StreamReader:
@@ -79,7 +91,7 @@ class StreamReader:
         self.epoch = epoch
         self.packet_sink = packet_sink
         self.wall_clock = wall_clock
-        self.template = StreamTemplate(self.stream)
+        self.template = StreamTemplate(self.stream, container.format.name)
         self.packets = 0
         self.frames_decoded = 0
         self.decode_errors = 0
@@ -132,10 +144,25 @@ class StreamReader:
         pts = packet.pts if packet.pts is not None else packet.dts
         if pts is None:
             pts = self._guess_pts()
+        media_time_s = self._media_time_s(pts)
+        last = self.last_media_time_s
+        if last is not None and not -JUMP_BACKWARD_S < media_time_s - last < JUMP_FORWARD_S:
+            log.warning(
+                "camera %s: media clock jumped from %.1f s to %.1f s; starting epoch %d",
+                self.options.camera_id,
+                last,
+                media_time_s,
+                self.epoch + 1,
+            )
+            self.epoch += 1
+            self._start_pts = pts
+            self._sampler.reset()
+            self._frame_pts = BestEffortTimestamp()
+            self.last_media_time_s = None
+            media_time_s = 0.0
         if packet.is_keyframe and self.options.mode is SamplingMode.KEYFRAMES:
             self._keyframe_index_by_pts[pts] = self._first_index + self.packets
         self.packets += 1
-        media_time_s = self._media_time_s(pts)
         self.last_media_time_s = max(self.last_media_time_s or media_time_s, media_time_s)
         if self.packet_sink is not None:
             self.packet_sink(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from detector.sources.config import CameraConfig
@@ -30,6 +30,7 @@ def create_source(
     packet_sink: PacketSink | None = None,
     health: HealthBoard | None = None,
     want_images: bool = True,
+    on_connection_end: Callable[[], None] | None = None,
 ) -> VideoSource:
     """A file, image-folder or live source for ``camera``; raises ``SourceError`` if unusable."""
     location = locate(camera.id, camera.source)
@@ -41,7 +42,15 @@ def create_source(
         decoder_threads=camera.decoder_threads,
     )
     if location.kind is SourceKind.STREAM:
-        return LiveSource(location, options, camera.live, packet_sink=packet_sink, health=health)
+        return LiveSource(
+            location,
+            options,
+            camera.live,
+            packet_sink=packet_sink,
+            health=health,
+            on_connection_end=on_connection_end,
+        )
+    # A file's end is its only connection end; callers flush their evidence after it.
     return FileSource(
         location, options, images_fps=camera.images_fps, packet_sink=packet_sink, health=health
     )

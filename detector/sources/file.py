@@ -64,6 +64,7 @@ class FileSource:
                     self.health.frame(self.camera_id)
                     yield frame
                     if self._stop.is_set():
+                        self.health.stopped(self.camera_id)
                         return
             except (av.error.FFmpegError, OSError) as exc:
                 error = self._corrupt(reader, ffmpeg_cause(exc))

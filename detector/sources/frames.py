@@ -40,6 +40,11 @@ class Frame:
     """The decoded picture, or None when the consumer asked for timestamps only."""
 
     @property
+    def clock_s(self) -> float:
+        """Seconds on the clock analysis runs on: UTC epoch seconds live, media seconds else."""
+        return self.captured_at.timestamp() if self.captured_at is not None else self.media_time_s
+
+    @property
     def timestamp(self) -> datetime | float:
         """What incidents use as this frame's time: UTC for live sources, media seconds else."""
         return self.captured_at if self.captured_at is not None else self.media_time_s
@@ -53,8 +58,10 @@ class StreamTemplate:
     container that lives as long as this object.
     """
 
-    def __init__(self, stream: VideoStream) -> None:
+    def __init__(self, stream: VideoStream, container_format: str = "") -> None:
         ctx = stream.codec_context
+        self.container_format = container_format
+        """Demuxer name (``avi``, ``mpegts``…); AVI has no real presentation stamps."""
         self.codec_name: str = ctx.name
         self.pix_fmt: str | None = ctx.pix_fmt
         self.width: int = ctx.width
@@ -64,8 +71,7 @@ class StreamTemplate:
         self.time_base: Fraction = stream.time_base or Fraction(1, 90000)
         rate = stream.average_rate or stream.guessed_rate
         self.average_rate: Fraction | None = Fraction(rate) if rate else None
-        self._holder: OutputContainer = av.open(io.BytesIO(), "w", format="matroska")
-        self._stream = self._holder.add_stream_from_template(stream)
+        self._holder, self._stream = _hold(stream)
 
     def add_to(self, output: OutputContainer) -> VideoStream:
         """A stream in ``output`` that takes this template's packets as they are (remux)."""
@@ -82,6 +88,21 @@ class StreamTemplate:
         decoder.height = self.height
         decoder.thread_count = threads
         return decoder
+
+
+# NUT takes nearly every codec (Matroska refuses PNG); image2 takes the stills NUT refuses (BMP).
+HOLDER_FORMATS = ("nut", "image2", "matroska")
+
+
+def _hold(stream: VideoStream) -> tuple[OutputContainer, VideoStream]:
+    """A never-started in-memory container holding a copy of ``stream``'s parameters."""
+    for format_name in HOLDER_FORMATS:
+        holder = av.open(io.BytesIO(), "w", format=format_name)
+        try:
+            return holder, holder.add_stream_from_template(stream)
+        except ValueError:
+            holder.close()
+    raise ValueError(f"no container can hold the {stream.codec_context.name} codec's parameters")
 
 
 @dataclass(frozen=True, eq=False)

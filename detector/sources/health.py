@@ -17,6 +17,8 @@ class CameraState(StrEnum):
     OFFLINE = "offline"
     FINISHED = "finished"
     """A file or image folder was read to its end."""
+    STOPPED = "stopped"
+    """Reading was stopped on request."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ class HealthBoard:
             current = self._current(camera_id)
             if current.state is CameraState.ONLINE:
                 return
-            was_connected = current.state is CameraState.OFFLINE
+            # A reconnect follows an outage; a camera that was down at start-up has had none.
+            was_connected = current.state is CameraState.OFFLINE and current.outages > 0
             self._health[camera_id] = replace(
                 current,
                 state=CameraState.ONLINE,
@@ -101,6 +104,14 @@ class HealthBoard:
             self._health[camera_id] = replace(
                 current, state=CameraState.FINISHED, since=self._clock()
             )
+
+    def stopped(self, camera_id: str) -> None:
+        with self._lock:
+            current = self._current(camera_id)
+            if current.state is not CameraState.STOPPED:
+                self._health[camera_id] = replace(
+                    current, state=CameraState.STOPPED, since=self._clock()
+                )
 
     def frame(self, camera_id: str) -> None:
         with self._lock:

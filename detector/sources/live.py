@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import av.error
 
@@ -39,6 +39,7 @@ class LiveSource:
         packet_sink: PacketSink | None = None,
         health: HealthBoard | None = None,
         rng: random.Random | None = None,
+        on_connection_end: Callable[[], None] | None = None,
     ) -> None:
         if location.kind is not SourceKind.STREAM:
             raise ValueError("LiveSource reads stream URLs")
@@ -47,6 +48,8 @@ class LiveSource:
         self.camera_id = options.camera_id
         self.live = live
         self.packet_sink = packet_sink
+        self.on_connection_end = on_connection_end
+        """Called when a connection ends: evidence waiting for post-roll is cut then."""
         self.health = health or HealthBoard()
         self.backoff = ExponentialBackoff(live.backoff_initial_s, live.backoff_max_s, rng=rng)
         self.epoch = 0
@@ -59,6 +62,14 @@ class LiveSource:
 
     def frames(self) -> Iterator[Frame]:
         self.health.connecting(self.camera_id)
+        try:
+            yield from self._frames()
+        except GeneratorExit:
+            self.health.stopped(self.camera_id)
+            raise
+        self.health.stopped(self.camera_id)
+
+    def _frames(self) -> Iterator[Frame]:
         failures_in_row = 0
         while not self._stop.is_set():
             delivered = 0
@@ -110,11 +121,14 @@ class LiveSource:
                 packet_sink=self.packet_sink,
                 wall_clock=WallClockAnchor(),
             )
-            self.epoch += 1
             try:
                 for frame in reader.frames():
                     self.health.online(self.camera_id)
                     self.health.frame(self.camera_id)
                     yield frame
             finally:
+                # The reader may have opened epochs of its own at clock jumps.
+                self.epoch = reader.epoch + 1
                 self._next_index = reader.next_index
+                if self.on_connection_end is not None:
+                    self.on_connection_end()

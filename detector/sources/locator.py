@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from detector.errors import SourceError
 
@@ -28,22 +29,45 @@ class SourceLocation:
     """File path, image glob pattern, or stream URL."""
     image_count: int = 0
 
+    @property
+    def display(self) -> str:
+        """``target`` fit for messages and logs: a stream URL's password is masked."""
+        return redact(self.target) if self.kind is SourceKind.STREAM else self.target
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``, so credentials never reach logs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("@", 1)[-1] if "@" in url else url
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return SplitResult(parts.scheme, f"{user}:***@{host}", parts.path, parts.query, "").geturl()
+
 
 def locate(camera_id: str, source: str) -> SourceLocation:
     """Classify ``source`` and check what can be checked before opening it.
 
     Raises ``SourceError`` with one line naming the camera and the cause.
     """
-    scheme = urlsplit(source).scheme.lower()
+    try:
+        parts = urlsplit(source)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise SourceError(camera_id, f"malformed stream URL ({exc}): {redact(source)}") from None
+    scheme = parts.scheme.lower()
     if len(scheme) > 1:  # one letter is a Windows drive, not a scheme
         if scheme not in STREAM_SCHEMES:
             raise SourceError(
                 camera_id,
-                f"unsupported URL scheme '{scheme}' in {source} "
+                f"unsupported URL scheme '{scheme}' in {redact(source)} "
                 f"(use {', '.join(STREAM_SCHEMES)}, a video file or an image folder)",
             )
-        if not urlsplit(source).hostname:
-            raise SourceError(camera_id, f"stream URL has no host: {source}")
+        if not hostname:
+            raise SourceError(camera_id, f"stream URL has no host: {redact(source)}")
         return SourceLocation(SourceKind.STREAM, source)
     path = Path(source).expanduser()
     if path.is_dir():
@@ -73,6 +97,7 @@ def _image_folder(camera_id: str, folder: Path) -> SourceLocation:
             camera_id, f"image folder mixes image types ({kinds}); keep one type: {folder}"
         )
     ((suffix, count),) = by_suffix.items()
-    # FFmpeg's glob sorts names, so frames play in file-name order.
-    pattern = str(folder / f"*{suffix}").replace("%", "%%")
+    # FFmpeg's glob sorts names, so frames play in file-name order; brackets, stars and
+    # question marks in the folder's own name must not act as wildcards.
+    pattern = f"{glob.escape(str(folder))}/*{suffix}"
     return SourceLocation(SourceKind.IMAGE_FOLDER, pattern, image_count=count)

@@ -43,11 +43,11 @@ def open_input(
         cause = ffmpeg_cause(exc)
         if location.kind is SourceKind.STREAM:
             raise SourceUnavailableError(
-                camera_id, f"stream did not open: {cause}: {location.target}"
+                camera_id, f"stream did not open: {cause}: {location.display}"
             ) from None
         what = "image folder" if location.kind is SourceKind.IMAGE_FOLDER else "file"
         raise SourceError(
-            camera_id, f"not a readable video {what} ({cause}): {location.target}"
+            camera_id, f"not a readable video {what} ({cause}): {location.display}"
         ) from None
     try:
         _check_video(camera_id, location, container)
@@ -78,7 +78,7 @@ def _open(
 
 def _check_video(camera_id: str, location: SourceLocation, container: InputContainer) -> None:
     if not container.streams.video:
-        raise SourceError(camera_id, f"no video stream in {location.target}")
+        raise SourceError(camera_id, f"no video stream in {location.display}")
     if location.kind is SourceKind.IMAGE_FOLDER:
         return
     format_name = container.format.name
@@ -91,5 +91,5 @@ def _check_video(camera_id: str, location: SourceLocation, container: InputConta
         raise SourceError(
             camera_id,
             f"not a video file (FFmpeg reads it as {format_name}/{codec_name}; a still image "
-            f"belongs in an image folder source): {location.target}",
+            f"belongs in an image folder source): {location.display}",
         )

@@ -20,7 +20,7 @@ from detector.sources.config import CameraConfig
         ("id: c1\nsource: a.mp4\nevidence: {buffer_s: 500}\n", ["evidence.buffer_s", "500"]),
         (
             "id: c1\nsource: a.mp4\nevidence: {buffer_s: 10, pre_roll_s: 20}\n",
-            ["pre_roll_s (20.0) must be shorter than buffer_s (10.0)"],
+            ["buffer_s (10.0) must be at least pre_roll_s + post_roll_s + 4 s (34)"],
         ),
         (
             "id: c1\nsource: a.mp4\nlive: {backoff_initial_s: 30, backoff_max_s: 5}\n",

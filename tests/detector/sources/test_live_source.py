@@ -91,8 +91,9 @@ def test_reconnects_after_the_camera_goes_away_and_shows_the_outage(
 
     server.start()
     wait_for(lambda: len(reader.frames) >= frames_at_outage + 10)
-    reader.stop()
     health = board.get("cam-test")
+    reader.stop()
+    assert board.get("cam-test").state is CameraState.STOPPED  # type: ignore[union-attr]
     assert health is not None
     assert health.state is CameraState.ONLINE
     assert health.outages == 1

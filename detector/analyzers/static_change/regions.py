@@ -1,0 +1,211 @@
+"""Still regions over time: appearance, stability, occlusion, ghosts and shadows. Pure numpy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from detector.analyzers.static_change.background import ChangeMasks, Image, Mask
+from detector.analyzers.static_change.config import StaticChangeConfig
+
+BoxXYXY = tuple[int, int, int, int]
+"""Box in analysis pixels, x2/y2 exclusive."""
+
+# A region whose border shows this much more background edge than frame edge is a hole left by
+# something that was in the background when it was learned (a ghost), not a new object.
+GHOST_EDGE_RATIO = 1.5
+MIN_EDGE_STRENGTH = 6.0
+SHADOW_RATIO = (0.35, 0.92)
+"""A shadow darkens the ground by a roughly constant factor in this range…"""
+SHADOW_CHROMA_SPREAD = 0.08
+"""…equally in every colour channel, and adds no edges of its own."""
+
+
+@dataclass
+class StillRegion:
+    """One region newly occupied and then still, tracked across frames."""
+
+    region_id: int
+    box: BoxXYXY
+    mask: Mask
+    """Pixels of the region within ``box``."""
+    first_still_s: float
+    last_seen_s: float
+    anchor: BoxXYXY
+    """Where the region was when it last became stable; appearance is compared there, so
+    a box that jitters by a pixel or two does not hide a change of content."""
+    template: Image
+    """The frame's crop of ``anchor`` when the region last became stable."""
+    hits: int = 1
+    """Frames in which the region was seen still."""
+    observations: int = 1
+    """Frames since the region started, seen or not."""
+    occluded_since_s: float | None = None
+
+    @property
+    def visible_fraction(self) -> float:
+        return self.hits / self.observations
+
+
+def box_of(mask: Mask) -> BoxXYXY:
+    ys, xs = np.nonzero(mask)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def box_iou(a: BoxXYXY, b: BoxXYXY) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+def crop(image: npt.NDArray[np.float32], box: BoxXYXY) -> npt.NDArray[np.float32]:
+    x1, y1, x2, y2 = box
+    return image[y1:y2, x1:x2]
+
+
+def _gradient(image: Image) -> npt.NDArray[np.float32]:
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    return np.asarray(cv2.magnitude(gx, gy), dtype=np.float32)
+
+
+def _border(mask: Mask) -> Mask:
+    kernel = np.ones((3, 3), np.uint8)
+    as_u8 = mask.astype(np.uint8)
+    band: Mask = (cv2.dilate(as_u8, kernel) - cv2.erode(as_u8, kernel)).astype(bool)
+    return band
+
+
+def edge_balance(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> tuple[float, float]:
+    """Mean edge strength the frame adds and loses against the background on the border."""
+    x1, y1, x2, y2 = box
+    pad = 2
+    h, w = mask.shape
+    window = (max(0, x1 - pad), max(0, y1 - pad), min(w, x2 + pad), min(h, y2 + pad))
+    band = _border(crop(mask.astype(np.float32), window) > 0)
+    if not band.any():
+        return 0.0, 0.0
+    frame_edges = _gradient(crop(frame, window))[band]
+    background_edges = _gradient(crop(background, window))[band]
+    added = float(np.clip(frame_edges - background_edges, 0, None).mean())
+    lost = float(np.clip(background_edges - frame_edges, 0, None).mean())
+    return added, lost
+
+
+def is_ghost(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> bool:
+    """The background shows an object here that the frame does not: it left."""
+    added, lost = edge_balance(frame, background, mask, box)
+    return lost > MIN_EDGE_STRENGTH and lost > GHOST_EDGE_RATIO * added
+
+
+def is_shadow(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> bool:
+    """Uniformly darker ground with no new edges; a dark object has edges of its own."""
+    pixels = mask.astype(bool)
+    ratio = frame[pixels] / np.maximum(background[pixels], 1.0)
+    per_channel = np.median(ratio, axis=0)
+    darker = SHADOW_RATIO[0] < float(per_channel.mean()) < SHADOW_RATIO[1]
+    even = float(per_channel.max() - per_channel.min()) < SHADOW_CHROMA_SPREAD
+    if not (darker and even):
+        return False
+    added, _ = edge_balance(frame, background, mask, box)
+    return added < MIN_EDGE_STRENGTH * 1.5
+
+
+class RegionTracker:
+    """Follows still blobs from frame to frame and decides which are real still objects."""
+
+    def __init__(self, config: StaticChangeConfig) -> None:
+        self.config = config
+        self.regions: list[StillRegion] = []
+        self._next_id = 1
+
+    def clear(self) -> None:
+        self.regions = []
+
+    def protect_mask(self, shape: tuple[int, int]) -> Mask:
+        """Pixels the long-term background must not learn: regions under watch."""
+        protect = np.zeros(shape, dtype=bool)
+        for region in self.regions:
+            x1, y1, x2, y2 = region.box
+            protect[y1:y2, x1:x2] = True
+        return protect
+
+    def is_new(self, blob: Mask) -> bool:
+        """Whether ``blob`` matches no tracked region."""
+        return all(box_iou(region.box, box_of(blob)) < 0.3 for region in self.regions)
+
+    def update(self, blobs: list[Mask], masks: ChangeMasks, t_s: float) -> None:
+        """Match this frame's blobs to regions, start regions for the rest, expire old ones."""
+        unmatched = list(blobs)
+        for region in self.regions:
+            region.observations += 1
+            match = self._best_match(region, unmatched)
+            if match is None:
+                self._unseen(region, masks, t_s)
+                continue
+            self._seen(region, unmatched.pop(match), masks, t_s)
+        self.regions = [r for r in self.regions if not self._expired(r, t_s)]
+        self._start_new(unmatched, masks, t_s)
+
+    def _best_match(self, region: StillRegion, blobs: list[Mask]) -> int | None:
+        scored = [(box_iou(region.box, box_of(blob)), i) for i, blob in enumerate(blobs)]
+        best = max(scored, default=(0.0, -1))
+        return best[1] if best[0] >= 0.3 else None
+
+    def _seen(self, region: StillRegion, blob: Mask, masks: ChangeMasks, t_s: float) -> None:
+        box = box_of(blob)
+        current = crop(masks.frame, region.anchor)
+        visible = ~crop(masks.moving.astype(np.float32), region.anchor).astype(bool)
+        if visible.mean() > 0.3:
+            change = float(np.abs(current - region.template).max(axis=2)[visible].mean())
+            if change > self.config.stability_threshold or box_iou(box, region.anchor) < 0.5:
+                # Its content changed in place (traffic, a screen, a clock) or it grew into
+                # something else: stillness starts again from here.
+                region.first_still_s = t_s
+                region.anchor = box
+                region.template = crop(masks.frame, box).copy()
+        region.box = box
+        region.mask = crop(blob.astype(np.float32), box) > 0
+        region.last_seen_s = t_s
+        region.hits += 1
+        region.occluded_since_s = None
+
+    def _unseen(self, region: StillRegion, masks: ChangeMasks, t_s: float) -> None:
+        x1, y1, x2, y2 = region.box
+        hidden = masks.moving[y1:y2, x1:x2] | masks.changed[y1:y2, x1:x2]
+        moving_over = masks.moving[y1:y2, x1:x2].mean() > 0.2
+        if moving_over and hidden.mean() > 0.5:
+            if region.occluded_since_s is None:
+                region.occluded_since_s = t_s
+            region.last_seen_s = t_s
+
+    def _expired(self, region: StillRegion, t_s: float) -> bool:
+        if region.observations >= 4 and region.visible_fraction < self.config.min_visible_fraction:
+            # Hidden more often than seen: a lane of passing traffic, not a still object.
+            return True
+        if region.occluded_since_s is not None:
+            return t_s - region.occluded_since_s > self.config.max_occlusion_s
+        return t_s - region.last_seen_s > self.config.clear_after_s
+
+    def _start_new(self, blobs: list[Mask], masks: ChangeMasks, t_s: float) -> None:
+        for blob in blobs:
+            box = box_of(blob)
+            mask = crop(blob.astype(np.float32), box) > 0
+            self.regions.append(
+                StillRegion(
+                    region_id=self._next_id,
+                    box=box,
+                    mask=mask,
+                    first_still_s=t_s,
+                    last_seen_s=t_s,
+                    anchor=box,
+                    template=crop(masks.frame, box).copy(),
+                )
+            )
+            self._next_id += 1

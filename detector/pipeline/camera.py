@@ -1,0 +1,124 @@
+"""One camera's chain: source → analyzers → rules → incidents → evidence and the incident log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from detector.analyzers.base import Analyzer
+from detector.analyzers.detections import Detections
+from detector.evidence.bundle import Provenance
+from detector.evidence.recorder import EvidenceRecorder
+from detector.incidents.record import IncidentRecord
+from detector.pipeline.incident_log import IncidentLog
+from detector.rules.scene import SceneConfig
+from detector.rules.street import FrameEvidence, SceneRules
+from detector.rules.tracker import EventKind, IncidentEvent, IncidentTracker
+from detector.sources.config import CameraConfig
+from detector.sources.factory import create_source
+from detector.sources.frames import Frame
+from detector.sources.health import HealthBoard
+from detector.sources.locator import SourceKind, locate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CameraStats:
+    frames: int = 0
+    raised: int = 0
+    ended: int = 0
+    analyzer_errors: int = 0
+    last_time: float | None = None
+    events: list[IncidentEvent] = field(default_factory=list)
+
+
+class CameraPipeline:
+    """Runs one camera end to end; ``run`` returns when its source ends or is stopped.
+
+    Results go to ``out_dir``: ``incidents.jsonl`` and ``bundles/<incident id>/``.
+    """
+
+    def __init__(
+        self,
+        camera: CameraConfig,
+        scene: SceneConfig,
+        analyzers: Sequence[Analyzer],
+        out_dir: Path,
+        *,
+        health: HealthBoard | None = None,
+        provenance: Provenance | None = None,
+        keep_going: bool = False,
+    ) -> None:
+        self.camera = camera
+        self.analyzers = list(analyzers)
+        self.keep_going = keep_going
+        """Long-running watches log an analyzer failure and go on with the next frame."""
+        self.bundles = out_dir / "bundles"
+        self.recorder = EvidenceRecorder(self.bundles, camera.evidence, provenance)
+        self.log = IncidentLog(out_dir / "incidents.jsonl")
+        self.rules = SceneRules(scene)
+        live = locate(camera.id, camera.source).kind is SourceKind.STREAM
+        self.tracker = IncidentTracker(scene, live=live)
+        self.source = create_source(
+            camera,
+            packet_sink=self.recorder,
+            health=health,
+            on_connection_end=self.recorder.connection_ended,
+        )
+        self.stats = CameraStats()
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def run(self, on_frame: Callable[[Frame], None] | None = None) -> list[IncidentRecord]:
+        # Incidents still open when a recording ends stay open (ended_s null): the thing was
+        # still there in the last frame.
+        try:
+            for frame in self.source.frames():
+                self.process(frame)
+                if on_frame is not None:
+                    on_frame(frame)
+        finally:
+            self.recorder.close()
+        return self.log.incidents
+
+    def process(self, frame: Frame) -> list[IncidentEvent]:
+        """Analyse one frame and act on the incidents it raises, updates or ends."""
+        assert frame.image_bgr is not None
+        height, width = frame.image_bgr.shape[:2]
+        detections = {analyzer.name: self._analyze(analyzer, frame) for analyzer in self.analyzers}
+        evidence = FrameEvidence(width, height, frame.clock_s, frame.captured_at, detections)
+        events = self.tracker.update(self.rules.observe(evidence), frame.clock_s)
+        self.stats.frames += 1
+        self.stats.last_time = frame.clock_s
+        self._handle(events, frame)
+        return events
+
+    def _analyze(self, analyzer: Analyzer, frame: Frame) -> Detections:
+        if not self.keep_going:
+            return analyzer.analyze(frame)
+        try:
+            return analyzer.analyze(frame)
+        except Exception:  # the worker boundary: one bad frame must not stop a camera
+            self.stats.analyzer_errors += 1
+            log.exception("camera %s: analyzer %s failed", self.camera.id, analyzer.name)
+            return Detections.empty()
+
+    def _handle(self, events: list[IncidentEvent], frame: Frame) -> None:
+        for event in events:
+            incident = event.incident
+            if event.kind is EventKind.RAISED:
+                incident = incident.model_copy(update={"bundle": str(self.bundles / incident.id)})
+                self.stats.raised += 1
+                self.recorder.request(incident, frame)
+                log.info("camera %s: %s raised (%s)", self.camera.id, incident.id, incident.type)
+            elif event.kind is EventKind.ENDED:
+                self.stats.ended += 1
+            previous = next((i for i in self.log.incidents if i.id == incident.id), None)
+            if previous is not None and previous.bundle and not incident.bundle:
+                incident = incident.model_copy(update={"bundle": previous.bundle})
+            self.stats.events.append(event)
+            self.log.upsert(incident)

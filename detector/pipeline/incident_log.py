@@ -1,0 +1,38 @@
+"""``incidents.jsonl``: one JSON object per incident, rewritten atomically as incidents change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from detector.incidents.record import IncidentRecord
+
+
+class IncidentLog:
+    """The latest state of every incident of a run, in the order they were raised.
+
+    Other tools read the file while a run goes on, so it is replaced atomically (write to a
+    temporary file, then rename) and always holds complete lines.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._incidents: dict[str, IncidentRecord] = {}
+
+    @property
+    def incidents(self) -> list[IncidentRecord]:
+        return list(self._incidents.values())
+
+    def upsert(self, incident: IncidentRecord) -> None:
+        self._incidents[incident.id] = incident
+        self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        lines = [
+            json.dumps(i.model_dump(mode="json"), ensure_ascii=False)
+            for i in self._incidents.values()
+        ]
+        partial.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        partial.replace(self.path)

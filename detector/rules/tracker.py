@@ -1,0 +1,184 @@
+"""One incident per (camera, type, place): dwell, updates, clearing and repeats. Pure logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from detector.incidents.record import IncidentRecord
+from detector.rules.geometry import BoxXYXY
+from detector.rules.scene import SceneConfig
+from detector.rules.street import Observation
+
+SAME_PLACE_IOU = 0.3
+"""Boxes overlapping this much are one place: tracker ids may switch, the place does not."""
+BOX_SMOOTHING = 0.3
+"""Weight of a new observation's box in the incident's box (steadies jittery regions)."""
+
+
+class EventKind(StrEnum):
+    RAISED = "raised"
+    UPDATED = "updated"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class IncidentEvent:
+    kind: EventKind
+    incident: IncidentRecord
+
+
+@dataclass
+class _Place:
+    """Evidence of one type at one place, before and after it is raised."""
+
+    type: str
+    zone: str
+    box: BoxXYXY
+    since_s: float
+    last_seen_s: float
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+    incident: IncidentRecord | None = None
+
+
+def _iou(a: BoxXYXY, b: BoxXYXY) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _blend(old: BoxXYXY, new: BoxXYXY) -> BoxXYXY:
+    a, b, c, d = (o + BOX_SMOOTHING * (n - o) for o, n in zip(old, new, strict=True))
+    return (a, b, c, d)
+
+
+class IncidentTracker:
+    """Turns observations into incidents for one camera.
+
+    Evidence at a place must persist ``dwell_s`` (from when it began) to raise an incident;
+    re-detections update it; it ends after ``clear_s`` without evidence; a new incident at the
+    same place within ``cooldown_s`` of the last one's end is linked to it as a repeat.
+    Times are ``Frame.clock_s`` seconds; ``live`` decides whether records carry UTC datetimes
+    or media seconds.
+    """
+
+    def __init__(self, scene: SceneConfig, live: bool = False) -> None:
+        self.scene = scene
+        self.camera_id = scene.camera.id
+        self.live = live
+        self._places: list[_Place] = []
+        self._ended: list[IncidentRecord] = []
+        self._ids: set[str] = set()
+
+    @property
+    def open_incidents(self) -> list[IncidentRecord]:
+        return [p.incident for p in self._places if p.incident is not None]
+
+    def update(self, observations: list[Observation], t_s: float) -> list[IncidentEvent]:
+        events: list[IncidentEvent] = []
+        for obs in observations:
+            place = self._match(obs)
+            if place is None:
+                self._places.append(
+                    _Place(obs.type, obs.zone, obs.box_xyxy, obs.since_s, t_s, obs.score)
+                )
+                place = self._places[-1]
+            else:
+                self._refresh(place, obs, t_s)
+            place.scores.update(obs.scores)
+        for place in list(self._places):
+            events.extend(self._advance(place, t_s))
+        return events
+
+    def _match(self, obs: Observation) -> _Place | None:
+        same_type = [p for p in self._places if p.type == obs.type]
+        scored = [(_iou(p.box, obs.box_xyxy), i) for i, p in enumerate(same_type)]
+        best = max(scored, default=(0.0, -1))
+        return same_type[best[1]] if best[0] >= SAME_PLACE_IOU else None
+
+    def _refresh(self, place: _Place, obs: Observation, t_s: float) -> None:
+        place.box = _blend(place.box, obs.box_xyxy)
+        place.last_seen_s = t_s
+        place.score = max(place.score, obs.score)
+        if place.incident is None:
+            place.since_s = min(place.since_s, obs.since_s)
+
+    def _advance(self, place: _Place, t_s: float) -> list[IncidentEvent]:
+        rule = self.scene.rule(place.type)
+        if t_s - place.last_seen_s >= rule.clear_s:
+            self._places.remove(place)
+            return [self._end(place)] if place.incident is not None else []
+        if place.incident is None:
+            if place.last_seen_s == t_s and t_s - place.since_s >= rule.dwell_s:
+                place.incident = self._record(place, t_s)
+                return [IncidentEvent(EventKind.RAISED, place.incident)]
+            return []
+        if place.last_seen_s == t_s:
+            updated = place.incident.model_copy(
+                update={"box_xyxy": place.box, "score": place.score, "scores": place.scores}
+            )
+            if updated != place.incident:
+                place.incident = updated
+                return [IncidentEvent(EventKind.UPDATED, updated)]
+        return []
+
+    def _end(self, place: _Place) -> IncidentEvent:
+        assert place.incident is not None
+        ended = place.incident.model_copy(update=self._times(ended=place.last_seen_s))
+        self._ended.append(ended)
+        return IncidentEvent(EventKind.ENDED, ended)
+
+    def _record(self, place: _Place, t_s: float) -> IncidentRecord:
+        return IncidentRecord(
+            id=self._new_id(place.type, t_s),
+            camera=self.camera_id,
+            type=place.type,
+            box_xyxy=place.box,
+            score=place.score,
+            scores=dict(place.scores),
+            zone=place.zone,
+            repeat_of=self._repeat_of(place, t_s),
+            **self._times(first_seen=place.since_s, raised=t_s),
+        )
+
+    def _repeat_of(self, place: _Place, t_s: float) -> str | None:
+        cooldown_s = self.scene.rule(place.type).cooldown_s
+        for earlier in reversed(self._ended):
+            ended_s = self._clock(earlier, "ended")
+            if (
+                earlier.type == place.type
+                and ended_s is not None
+                and t_s - ended_s <= cooldown_s
+                and _iou(earlier.box_xyxy, place.box) >= SAME_PLACE_IOU
+            ):
+                return earlier.id
+        return None
+
+    def _times(self, **moments: float) -> dict[str, object]:
+        if self.live:
+            return {f"{k}_at": datetime.fromtimestamp(v, UTC) for k, v in moments.items()}
+        return {f"{k}_s": max(0.0, v) for k, v in moments.items()}
+
+    def _clock(self, record: IncidentRecord, moment: str) -> float | None:
+        if self.live:
+            value = getattr(record, f"{moment}_at")
+            return value.timestamp() if value is not None else None
+        seconds: float | None = getattr(record, f"{moment}_s")
+        return seconds
+
+    def _new_id(self, code: str, t_s: float) -> str:
+        if self.live:
+            stamp = datetime.fromtimestamp(t_s, UTC).strftime("%Y%m%dT%H%M%SZ")
+        else:
+            stamp = f"{round(t_s * 1000):09d}ms"
+        base = f"{self.camera_id}-{code}-{stamp}"
+        candidate, n = base, 1
+        while candidate in self._ids:
+            n += 1
+            candidate = f"{base}-{n}"
+        self._ids.add(candidate)
+        return candidate
