@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from detector.evidence import recorder as recorder_module
 from detector.evidence.bundle import TEMP_PREFIX
 from detector.evidence.clip import ClipMethod, write_clip
 from detector.evidence.manifest import verify_bundle, write_manifest
@@ -36,14 +35,15 @@ def ingest_with_requests(
 def test_a_crashing_bundle_is_recorded_and_the_next_one_still_written(
     clips: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_write = recorder_module.write_bundle
+    from detector.evidence.bundle import write_bundle as real_write
+
 
     def flaky(*args: object, **kwargs: object) -> object:
         if args[1].id == "bad":  # type: ignore[attr-defined]
             raise RuntimeError("encoder exploded")
         return real_write(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(recorder_module, "write_bundle", flaky)
+    monkeypatch.setattr("detector.evidence.recorder.write_bundle", flaky)
     recorder = EvidenceRecorder(tmp_path, EvidenceConfig())
     ingest_with_requests(clips["h264_40s"], recorder, {10.0: "bad", 20.0: "good"})
     assert [b.path.name for b in recorder.written] == ["good"]
