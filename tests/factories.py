@@ -112,3 +112,9 @@ def synthetic_packets(
         )
         for i in range(round(seconds * fps))
     ]
+
+
+def render_clip(path: Path, script: StreetScript) -> Path:
+    """Encode a scripted street (people, cars, light drift, a box put down) at 2 s GOPs."""
+    write_video(render_frames(script), path, fps=script.fps)
+    return path

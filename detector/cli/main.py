@@ -13,7 +13,9 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from detector.cli.analyze import analyze_command
 from detector.cli.ingest import ingest_command
+from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
 from detector.evidence.manifest import VerifyReport, verify_bundle
 
@@ -25,6 +27,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("ingest")(ingest_command)
+app.command("analyze")(analyze_command)
+app.command("watch")(watch_command)
 console = Console()
 err_console = Console(stderr=True)
 

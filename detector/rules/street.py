@@ -43,6 +43,9 @@ class Observation:
     since_s: float
     """When this evidence began, on ``Frame.clock_s`` (e.g. when the region became still)."""
     scores: Mapping[str, float] = field(default_factory=dict)
+    since_known: bool = True
+    """The analyzer tracked the evidence's start itself (a still region); otherwise the
+    incident tracker counts persistence from consecutive observations."""
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def _observation(code: str, zone: PixelZone, det: Detections, i: int, t_s: float
         score=score,
         since_s=float(since[i]) if since is not None else t_s,
         scores={det.labels[i]: score},
+        since_known=since is not None,
     )
 
 

@@ -105,7 +105,9 @@ class IncidentTracker:
         place.last_seen_s = t_s
         place.score = max(place.score, obs.score)
         if place.incident is None:
-            place.since_s = min(place.since_s, obs.since_s)
+            # An analyzer that restarted its stillness (the content changed in place) restarts
+            # the dwell; evidence without its own start keeps the earliest one.
+            place.since_s = obs.since_s if obs.since_known else min(place.since_s, obs.since_s)
 
     def _advance(self, place: _Place, t_s: float) -> list[IncidentEvent]:
         rule = self.scene.rule(place.type)

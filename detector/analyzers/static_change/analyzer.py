@@ -45,8 +45,8 @@ class StaticChangeAnalyzer:
         protect = self.tracker.protect_mask(small.shape[:2])
         masks = self.background.compare(small, t_s, protect)
         if masks.relearned:
+            # Regions under watch survive: their ground was kept out of the re-learn.
             self.relearns += 1
-            self.tracker.clear()
             return Detections.empty()
         blobs = []
         for blob in self._blobs(masks.still):
@@ -93,7 +93,13 @@ class StaticChangeAnalyzer:
                 self.tracker.regions.remove(region)
 
     def _reported(self, region: StillRegion, t_s: float) -> bool:
-        return region.hits >= 2 and t_s - region.first_still_s >= self.config.confirm_s
+        # Regions kept alive behind passers-by are not reported while hidden: the incident
+        # tracker bridges short gaps, and a hidden region is no evidence of anything.
+        return (
+            region.seen_now
+            and region.hits >= 2
+            and t_s - region.first_still_s >= self.config.confirm_s
+        )
 
     def _detections(self, masks: ChangeMasks, t_s: float, scale: float) -> Detections:
         regions = [r for r in self.tracker.regions if self._reported(r, t_s)]

@@ -65,8 +65,15 @@ class DualBackground:
         self._last_t: float | None = None
         self._background: Mask | None = None
 
-    def reset(self, frame: Image) -> None:
-        self.long = frame.copy()
+    def reset(self, frame: Image, keep: Mask | None = None) -> None:
+        """Restart both models from ``frame``; the long-term one keeps ``keep`` (regions under
+        watch), so an object under evidence is not learned even by a re-learn."""
+        if keep is not None and self.long is not None and self.long.shape == frame.shape:
+            long = frame.copy()
+            long[keep] = self.long[keep]
+            self.long = long
+        else:
+            self.long = frame.copy()
         self.short = frame.copy()
         self._background = np.ones(frame.shape[:2], dtype=bool)
 
@@ -77,12 +84,19 @@ class DualBackground:
         if self.long is None or self.short is None or self.long.shape != frame.shape:
             self.reset(frame)
             return self._empty(frame, relearned=True)
+        raw_changed = float(
+            (np.abs(frame - self.long).max(axis=2) > self.config.diff_threshold).mean()
+        )
         gain = self._gain(frame)
         frame = frame / gain
         distance = np.abs(frame - self.long).max(axis=2)
         changed = _clean(distance > self.config.diff_threshold)
-        if changed.mean() > self.config.relearn_fraction or not 0.6 < gain < 1.6:
-            self.reset(frame)
+        limit = self.config.relearn_fraction
+        # A frame-wide gain explains a uniform light change; what it leaves unexplained over a
+        # large part of the view (lamps on in one half, exposure steps) is a light jump too.
+        jump = changed.mean() > limit or (raw_changed > limit and changed.mean() > limit / 2)
+        if jump or not 0.4 < gain < 2.5:
+            self.reset(frame, keep=protect)
             return self._empty(frame, relearned=True)
         moving = _clean(np.abs(frame - self.short).max(axis=2) > self.config.diff_threshold)
         still = changed & ~moving

@@ -21,7 +21,9 @@ MIN_EDGE_STRENGTH = 6.0
 SHADOW_RATIO = (0.35, 0.92)
 """A shadow darkens the ground by a roughly constant factor in this range…"""
 SHADOW_CHROMA_SPREAD = 0.08
-"""…equally in every colour channel, and adds no edges of its own."""
+"""…equally in every colour channel…"""
+SHADOW_RIM_SHARPNESS = 1.0
+"""…and its rim adds less edge strength (Sobel) than it darkens the ground."""
 
 
 @dataclass
@@ -39,8 +41,12 @@ class StillRegion:
     a box that jitters by a pixel or two does not hide a change of content."""
     template: Image
     """The frame's crop of ``anchor`` when the region last became stable."""
+    template_valid: Mask
+    """Template pixels that showed the region itself, not someone walking in front of it."""
     hits: int = 1
     """Frames in which the region was seen still."""
+    seen_now: bool = True
+    """Seen in the latest frame (not merely kept alive while hidden)."""
     observations: int = 1
     """Frames since the region started, seen or not."""
     occluded_since_s: float | None = None
@@ -61,6 +67,22 @@ def box_iou(a: BoxXYXY, b: BoxXYXY) -> float:
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union else 0.0
+
+
+def box_coverage(inner: BoxXYXY, outer: BoxXYXY) -> float:
+    """Fraction of ``inner`` inside ``outer``."""
+    ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return ix * iy / area if area else 0.0
+
+
+def _grow(box: BoxXYXY, pixels: int) -> BoxXYXY:
+    return (box[0] - pixels, box[1] - pixels, box[2] + pixels, box[3] + pixels)
+
+
+def _union(a: BoxXYXY, b: BoxXYXY) -> BoxXYXY:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def crop(image: npt.NDArray[np.float32], box: BoxXYXY) -> npt.NDArray[np.float32]:
@@ -105,7 +127,12 @@ def is_ghost(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> bool:
 
 
 def is_shadow(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> bool:
-    """Uniformly darker ground with no new edges; a dark object has edges of its own."""
+    """Uniformly darker ground with a soft rim; a dark object has a crisp outline of its own.
+
+    The rim test compares the edge strength the region adds on its border with how much it
+    darkens the ground: a shadow's penumbra spreads its step over many pixels, an object's
+    outline puts it in one or two.
+    """
     pixels = mask.astype(bool)
     ratio = frame[pixels] / np.maximum(background[pixels], 1.0)
     per_channel = np.median(ratio, axis=0)
@@ -113,8 +140,21 @@ def is_shadow(frame: Image, background: Image, mask: Mask, box: BoxXYXY) -> bool
     even = float(per_channel.max() - per_channel.min()) < SHADOW_CHROMA_SPREAD
     if not (darker and even):
         return False
+    darkening = float((background[pixels] - frame[pixels]).mean())
     added, _ = edge_balance(frame, background, mask, box)
-    return added < MIN_EDGE_STRENGTH * 1.5
+    return added < SHADOW_RIM_SHARPNESS * darkening
+
+
+def _visible(masks: ChangeMasks, box: BoxXYXY) -> Mask:
+    x1, y1, x2, y2 = box
+    visible: Mask = ~masks.moving[y1:y2, x1:x2]
+    return visible
+
+
+def _set_template(region: StillRegion, box: BoxXYXY, masks: ChangeMasks) -> None:
+    region.anchor = box
+    region.template = crop(masks.frame, box).copy()
+    region.template_valid = _visible(masks, box)
 
 
 class RegionTracker:
@@ -125,9 +165,6 @@ class RegionTracker:
         self.regions: list[StillRegion] = []
         self._next_id = 1
 
-    def clear(self) -> None:
-        self.regions = []
-
     def protect_mask(self, shape: tuple[int, int]) -> Mask:
         """Pixels the long-term background must not learn: regions under watch."""
         protect = np.zeros(shape, dtype=bool)
@@ -137,42 +174,60 @@ class RegionTracker:
         return protect
 
     def is_new(self, blob: Mask) -> bool:
-        """Whether ``blob`` matches no tracked region."""
-        return all(box_iou(region.box, box_of(blob)) < 0.3 for region in self.regions)
+        """Whether ``blob`` belongs to no tracked region."""
+        return all(not self._belongs(region, box_of(blob)) for region in self.regions)
 
     def update(self, blobs: list[Mask], masks: ChangeMasks, t_s: float) -> None:
         """Match this frame's blobs to regions, start regions for the rest, expire old ones."""
         unmatched = list(blobs)
         for region in self.regions:
             region.observations += 1
-            match = self._best_match(region, unmatched)
-            if match is None:
+            region.seen_now = False
+            claimed = [i for i, blob in enumerate(unmatched) if self._belongs(region, box_of(blob))]
+            if not claimed:
                 self._unseen(region, masks, t_s)
                 continue
-            self._seen(region, unmatched.pop(match), masks, t_s)
+            # Someone walking across an object cuts its blob in pieces: they are one region.
+            union = np.logical_or.reduce([unmatched[i] for i in claimed])
+            unmatched = [blob for i, blob in enumerate(unmatched) if i not in claimed]
+            self._seen(region, union, masks, t_s)
         self.regions = [r for r in self.regions if not self._expired(r, t_s)]
         self._start_new(unmatched, masks, t_s)
 
-    def _best_match(self, region: StillRegion, blobs: list[Mask]) -> int | None:
-        scored = [(box_iou(region.box, box_of(blob)), i) for i, blob in enumerate(blobs)]
-        best = max(scored, default=(0.0, -1))
-        return best[1] if best[0] >= 0.3 else None
+    @staticmethod
+    def _belongs(region: StillRegion, box: BoxXYXY) -> bool:
+        return box_coverage(box, _grow(region.anchor, 4)) >= 0.6 or box_iou(region.box, box) >= 0.3
 
     def _seen(self, region: StillRegion, blob: Mask, masks: ChangeMasks, t_s: float) -> None:
         box = box_of(blob)
         current = crop(masks.frame, region.anchor)
-        visible = ~crop(masks.moving.astype(np.float32), region.anchor).astype(bool)
-        if visible.mean() > 0.3:
-            change = float(np.abs(current - region.template).max(axis=2)[visible].mean())
-            if change > self.config.stability_threshold or box_iou(box, region.anchor) < 0.5:
-                # Its content changed in place (traffic, a screen, a clock) or it grew into
-                # something else: stillness starts again from here.
+        visible = _visible(masks, region.anchor)
+        comparable = visible & region.template_valid
+        # Judge the content only while most of it is in view, not while someone stands in front.
+        if comparable.mean() >= 0.6:
+            change = float(np.abs(current - region.template).max(axis=2)[comparable].mean())
+            if change > self.config.stability_threshold:
+                # Its content changed in place (traffic, a screen, a clock): stillness starts
+                # again from here.
                 region.first_still_s = t_s
-                region.anchor = box
-                region.template = crop(masks.frame, box).copy()
-        region.box = box
-        region.mask = crop(blob.astype(np.float32), box) > 0
+                _set_template(region, box, masks)
+                self._mark_seen(region, masks, t_s)
+                return
+        # Fill in what passers-by hid when the template was taken.
+        fill = visible & ~region.template_valid
+        region.template[fill] = current[fill]
+        region.template_valid |= visible
+        if box_coverage(box, _grow(region.anchor, 4)) < 0.9:
+            # It grew (more goods put down): watch the larger place, keep its stillness.
+            _set_template(region, _union(box, region.anchor), masks)
+        self._mark_seen(region, masks, t_s)
+
+    @staticmethod
+    def _mark_seen(region: StillRegion, masks: ChangeMasks, t_s: float) -> None:
+        x1, y1, x2, y2 = region.box = region.anchor
+        region.mask = masks.changed[y1:y2, x1:x2].copy()
         region.last_seen_s = t_s
+        region.seen_now = True
         region.hits += 1
         region.occluded_since_s = None
 
@@ -184,6 +239,9 @@ class RegionTracker:
             if region.occluded_since_s is None:
                 region.occluded_since_s = t_s
             region.last_seen_s = t_s
+        else:
+            # In plain view and not there: it is gone (or going), not hidden.
+            region.occluded_since_s = None
 
     def _expired(self, region: StillRegion, t_s: float) -> bool:
         if region.observations >= 4 and region.visible_fraction < self.config.min_visible_fraction:
@@ -206,6 +264,7 @@ class RegionTracker:
                     last_seen_s=t_s,
                     anchor=box,
                     template=crop(masks.frame, box).copy(),
+                    template_valid=_visible(masks, box),
                 )
             )
             self._next_id += 1

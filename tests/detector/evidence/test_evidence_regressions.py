@@ -37,7 +37,6 @@ def test_a_crashing_bundle_is_recorded_and_the_next_one_still_written(
 ) -> None:
     from detector.evidence.bundle import write_bundle as real_write
 
-
     def flaky(*args: object, **kwargs: object) -> object:
         if args[1].id == "bad":  # type: ignore[attr-defined]
             raise RuntimeError("encoder exploded")

@@ -1,0 +1,74 @@
+"""The objects analyzer: a YOLO detector whose classes become roles, with ByteTrack ids."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from detector.analyzers.detections import Detections
+from detector.analyzers.objects.backends import Detector, open_detector
+from detector.analyzers.objects.classmap import apply_class_map
+from detector.analyzers.objects.config import ObjectsConfig
+from detector.analyzers.objects.errors import ModelError
+from detector.analyzers.objects.inference import InferenceSettings
+from detector.analyzers.objects.tracking import ByteTrackIds
+from detector.sources.frames import Frame
+
+log = logging.getLogger(__name__)
+
+
+class ObjectsAnalyzer:
+    """People, vehicles, stall furniture and goods (or taxonomy codes) in each frame.
+
+    One instance per camera: it holds that camera's tracker. ``labels`` are the class map's
+    roles or codes, ``data["class_name"]`` the model's own class names, ``tracker_id`` the
+    ByteTrack identity (-1 until a track is confirmed, or always with ``track: false``).
+    """
+
+    name = "objects"
+
+    def __init__(self, config: ObjectsConfig, detector: Detector | None = None) -> None:
+        """Load ``config.model_path`` (or use ``detector``, already loaded and shareable)."""
+        self.config = config
+        self.detector = detector if detector is not None else open_detector(config.model_path)
+        self.settings = InferenceSettings(
+            imgsz=config.imgsz,
+            min_confidence=config.min_confidence,
+            iou_threshold=config.iou_threshold,
+            max_detections=config.max_detections,
+        )
+        self._tracker = ByteTrackIds() if config.track else None
+        self._check_class_map()
+
+    @classmethod
+    def from_model(cls, model_path: str | Path, **settings: object) -> ObjectsAnalyzer:
+        """Shorthand: ``ObjectsAnalyzer.from_model("yolov5n.pt", track=False)``."""
+        return cls(ObjectsConfig.model_validate({"model_path": model_path, **settings}))
+
+    def _check_class_map(self) -> None:
+        known = set(self.detector.names)
+        mapped = [name for name in self.config.class_map if name in known]
+        if not mapped:
+            raise ModelError(
+                f"{self.config.model_path}: the class map names none of the model's classes "
+                f"(model has {', '.join(self.detector.names[:5])}…)"
+            )
+        missing = sorted(set(self.config.class_map) - known)
+        if missing:
+            log.warning(
+                "%s: class map names classes the model lacks: %s",
+                self.config.model_path,
+                ", ".join(missing),
+            )
+
+    def analyze(self, frame: Frame) -> Detections:
+        if frame.image_bgr is None:
+            raise ValueError(
+                f"camera {frame.camera_id} frame {frame.index}: the objects analyzer needs "
+                "decoded images, got a timestamp-only frame"
+            )
+        raw = self.detector.detect(frame.image_bgr, self.settings)
+        detections = apply_class_map(raw, self.config.class_map)
+        if self._tracker is not None:
+            detections = self._tracker.assign(detections)
+        return detections
