@@ -135,3 +135,55 @@ def test_a_timed_watch_stops_even_while_the_camera_is_down() -> None:
 
 def test_an_unwritable_output_folder_is_one_line() -> None:
     assert_one_line_error(streetorder("demo", "--out", "/proc/streetorder-demo"), "/proc")
+
+
+SCENE_YAML = """
+camera: {id: street-01, name: "Test street", key_point: market}
+zones:
+  - {name: facade, type: wall, polygon: [[0, 0], [1, 0], [1, 0.42], [0, 0.42]]}
+  - {name: pavement, type: pavement, polygon: [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]]}
+  - {name: road, type: roadway, polygon: [[0, 0.68], [1, 0.68], [1, 1], [0, 1]]}
+rules:
+  clutter: {dwell_s: 10}
+"""
+
+
+@pytest.fixture(scope="module")
+def street_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from detector.demo.street import StreetScript
+    from tests.factories import render_clip
+
+    folder = tmp_path_factory.mktemp("street")
+    return render_clip(folder / "street.mp4", StreetScript(duration_s=30.0, fps=10, box_put_s=6.0))
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_analyze_writes_incidents_and_bundles(
+    street_video: Path, tmp_path: Path, with_model: bool
+) -> None:
+    from tests.factories import SHARED
+
+    scene = tmp_path / "scene.yaml"
+    scene.write_text(SCENE_YAML, encoding="utf-8")
+    args = ["analyze", str(street_video), "--scene", str(scene), "--out", str(tmp_path / "out")]
+    if with_model:
+        model = SHARED / "models" / "yolov5n_coco.pt"
+        if not model.is_file():
+            pytest.skip(f"model not present: {model} (../shared is absent)")
+        args += ["--objects", str(model)]
+    result = streetorder(*args)
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "out" / "incidents.jsonl").read_text().splitlines()
+    incidents = [json.loads(line) for line in lines]
+    assert [i["type"] for i in incidents] == ["clutter"]
+    assert Path(incidents[0]["bundle"]).is_dir()
+    assert "1 incident(s)" in result.stdout
+
+
+def test_analyze_with_a_broken_scene_is_one_line(street_video: Path, tmp_path: Path) -> None:
+    scene = tmp_path / "scene.yaml"
+    scene.write_text(SCENE_YAML.replace("key_point: market", "key_point: moon"), encoding="utf-8")
+    result = streetorder(
+        "analyze", str(street_video), "--scene", str(scene), "--out", str(tmp_path)
+    )
+    assert_one_line_error(result, str(scene), "camera.key_point", "'moon'")
