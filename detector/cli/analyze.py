@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import av
 import av.error
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from detector.cli.output import console
 from detector.incidents.record import IncidentRecord
+
+if TYPE_CHECKING:
+    from detector.pipeline.camera import CameraPipeline
 from detector.sources.config import CameraConfig, SamplingConfig
 from detector.sources.sampling import SamplingMode
-
-console = Console()
 
 
 def _duration_s(video: Path) -> float | None:
@@ -79,16 +80,25 @@ def analyze_command(
         {"objects": {"model_path": objects} if objects else None}
     )
     pipeline = CameraPipeline(camera, scene, build_analyzers(scene, settings), out)
-    total = _duration_s(video)
+    incidents = _run_with_progress(pipeline, _duration_s(video))
+    console().print(incident_table(incidents))
+    console().print(f"incidents: {pipeline.log.path}", soft_wrap=True, highlight=False)
+    for bundle in pipeline.recorder.written:
+        console().print(f"evidence: {bundle.path}", soft_wrap=True, highlight=False)
+    for incident, reason in pipeline.recorder.failed:
+        console().print(f"[red]no evidence for {incident.id}:[/red] {reason}", soft_wrap=True)
+
+
+def _run_with_progress(pipeline: CameraPipeline, total: float | None) -> list[IncidentRecord]:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
         TextColumn("{task.fields[incidents]} incident(s)"),
         TimeElapsedColumn(),
-        console=console,
+        console=console(),
     ) as progress:
-        task = progress.add_task(camera.id, total=total, incidents=0)
+        task = progress.add_task(pipeline.camera.id, total=total, incidents=0)
 
         def advance(frame: object) -> None:
             progress.update(
@@ -100,9 +110,4 @@ def analyze_command(
         incidents = pipeline.run(on_frame=advance)
         if total:
             progress.update(task, completed=total)
-    console.print(incident_table(incidents))
-    console.print(f"incidents: {pipeline.log.path}", soft_wrap=True, highlight=False)
-    for bundle in pipeline.recorder.written:
-        console.print(f"evidence: {bundle.path}", soft_wrap=True, highlight=False)
-    for incident, reason in pipeline.recorder.failed:
-        console.print(f"[red]no evidence for {incident.id}:[/red] {reason}", soft_wrap=True)
+    return incidents

@@ -8,18 +8,16 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from detector.cli.output import console
 from detector.configfile import format_validation_error, load_yaml_model
 from detector.errors import ConfigError
 from detector.sources.config import CameraConfig, LiveConfig, SamplingConfig
 from detector.sources.factory import create_source
 from detector.sources.health import CameraHealth, HealthBoard
 from detector.sources.sampling import SamplingMode
-
-console = Console()
 
 
 def _health_table(health: CameraHealth | None, frames: int, last_time: str) -> Table:
@@ -88,8 +86,12 @@ def ingest_command(
         )
     except ValidationError as exc:
         raise ConfigError(format_validation_error("command line", exc)) from None
+    _read(camera, seconds)
+
+
+def _read(camera: CameraConfig, seconds: float) -> None:
+    """Read the camera with a live health table; ``seconds`` > 0 stops it after that long."""
     board = HealthBoard()
-    camera_id = camera.id
     camera_source = create_source(camera, health=board, want_images=False)
     frames, last_time = 0, "-"
     # A timer, not a check per frame: during an outage no frame comes to check on.
@@ -98,15 +100,15 @@ def ingest_command(
         timer.daemon = True
         timer.start()
     try:
-        with Live(_health_table(None, 0, "-"), console=console, transient=True) as live:
+        with Live(_health_table(None, 0, "-"), console=console(), transient=True) as live:
             for frame in camera_source.frames():
                 frames += 1
                 stamp = frame.timestamp
                 last_time = (
                     f"{stamp:.2f} s" if isinstance(stamp, float) else f"{stamp:%H:%M:%S} UTC"
                 )
-                live.update(_health_table(board.get(camera_id), frames, last_time))
+                live.update(_health_table(board.get(camera.id), frames, last_time))
     finally:
         if timer is not None:
             timer.cancel()
-    console.print(_health_table(board.get(camera_id), frames, last_time))
+    console().print(_health_table(board.get(camera.id), frames, last_time))

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from detector.cli.analyze import analyze_command
 from detector.cli.ingest import ingest_command
+from detector.cli.output import console, err_console
 from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
 from detector.evidence.manifest import VerifyReport, verify_bundle
@@ -29,8 +29,6 @@ app = typer.Typer(
 app.command("ingest")(ingest_command)
 app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
-console = Console()
-err_console = Console(stderr=True)
 
 
 @app.callback()
@@ -43,7 +41,7 @@ def main(
     if not isinstance(level, int):
         raise typer.BadParameter(f"unknown log level {log_level!r}", param_hint="--log-level")
     logging.basicConfig(
-        level=level, format="%(message)s", handlers=[RichHandler(console=err_console)]
+        level=level, format="%(message)s", handlers=[RichHandler(console=err_console())]
     )
 
 
@@ -62,7 +60,7 @@ def demo(
         BarColumn(),
         TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
         TimeElapsedColumn(),
-        console=console,
+        console=console(),
     ) as progress:
         task = progress.add_task("demo camera", total=script.duration_s)
         result = run_demo(out, script, on_frame=lambda t: progress.update(task, completed=t))
@@ -83,7 +81,7 @@ def demo(
     clip = result.bundle.clip
     table.add_row("clip", f"{clip.method.value}, {clip.start_media_s:.1f}-{clip.end_media_s:.1f} s")
     table.add_row("verify", "[green]intact[/green]" if result.report.ok else "[red]FAILED[/red]")
-    console.print(table)
+    console().print(table)
     # Paths and hashes as plain lines, so they can be copied whole whatever the terminal width.
     for label, value in (
         ("camera recording", result.clip_path),
@@ -92,14 +90,14 @@ def demo(
         ("manifest sha256 ", result.bundle.manifest_sha256),
         ("check it again  ", f"streetorder verify {result.bundle.path}"),
     ):
-        console.print(f"{label}: {value}", soft_wrap=True, highlight=False)
+        console().print(f"{label}: {value}", soft_wrap=True, highlight=False)
     if not result.report.ok:
         raise typer.Exit(1)
 
 
 def _print_report(report: VerifyReport) -> None:
     if report.ok:
-        console.print(f"[green]intact[/green]: {report.checked} files match {report.folder}")
+        console().print(f"[green]intact[/green]: {report.checked} files match {report.folder}")
         return
     table = Table(title=f"bundle {report.folder} FAILED verification")
     table.add_column("problem")
@@ -113,7 +111,7 @@ def _print_report(report: VerifyReport) -> None:
             table.add_row(kind, name)
     for problem in report.problems:
         table.add_row("manifest", problem)
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -136,15 +134,15 @@ def run() -> None:
     try:
         app()
     except StreetOrderError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except OSError as exc:
         # A path the user gave that cannot be written or read (permissions, full disk).
         where = f": {exc.filename}" if exc.filename else ""
-        err_console.print(f"[red]error:[/red] {exc.strerror or exc}{where}", highlight=False)
+        err_console().print(f"[red]error:[/red] {exc.strerror or exc}{where}", highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        err_console().print("interrupted")
         sys.exit(130)
 
 

@@ -7,29 +7,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from detector.cli.output import console
+
 if TYPE_CHECKING:
     from detector.pipeline.watch import Watch
-
-console = Console()
 
 
 def _table(watch: Watch) -> Table:
     table = Table(title="StreetOrder watch")
     for column in ("camera", "state", "since (UTC)", "frames", "incidents", "last error"):
         table.add_column(column, overflow="fold")
-    for pipeline in watch.pipelines:
-        health = watch.health.get(pipeline.camera.id)
-        error = watch.errors.get(pipeline.camera.id) or (health.last_error if health else None)
+    pipelines = {p.camera.id: p for p in watch.pipelines}
+    for camera_id in watch.camera_ids:
+        health = watch.health.get(camera_id)
+        error = watch.errors.get(camera_id) or (health.last_error if health else None)
+        stats = pipelines[camera_id].stats if camera_id in pipelines else None
+        state = health.state.value if health else ("failed" if camera_id in watch.errors else "-")
         table.add_row(
-            pipeline.camera.id,
-            health.state.value if health else "starting",
+            camera_id,
+            state,
             f"{health.since:%H:%M:%S}" if health else "-",
-            str(pipeline.stats.frames),
-            f"{pipeline.stats.raised} raised, {pipeline.stats.ended} ended",
+            str(stats.frames) if stats else "-",
+            f"{stats.raised} raised, {stats.ended} ended" if stats else "-",
             error or "-",
         )
     return table
@@ -49,16 +51,18 @@ def watch_command(
     watch.start()
     started = time.monotonic()
     try:
-        with Live(_table(watch), console=console, refresh_per_second=2) as live:
+        with Live(_table(watch), console=console(), refresh_per_second=2) as live:
             while watch.running:
                 if seconds and time.monotonic() - started >= seconds:
                     break
                 time.sleep(0.5)
                 live.update(_table(watch))
     except KeyboardInterrupt:
-        console.print("stopping…")
+        console().print("stopping…")
     finally:
         watch.stop()
-        watch.join(timeout_s=30)
-    console.print(_table(watch))
-    console.print(f"results: {config.out}", soft_wrap=True, highlight=False)
+        still_running = watch.join(timeout_s=30)
+    console().print(_table(watch))
+    if still_running:
+        console().print(f"[red]did not stop within 30 s:[/red] {', '.join(still_running)}")
+    console().print(f"results: {config.out}", soft_wrap=True, highlight=False)

@@ -79,6 +79,25 @@ def draw_box(image: ImageBGR, box_xyxy: tuple[float, float, float, float], label
     return out
 
 
+def _incident_document(
+    incident: IncidentRecord, clip: ClipInfo, moment_s: float, provenance: Provenance
+) -> dict[str, Any]:
+    return {
+        "incident": incident.model_dump(mode="json"),
+        "clip": {
+            "file": "clip.mp4",
+            "method": clip.method.value,
+            "source_codec": clip.source_codec,
+            "start_media_s": round(clip.start_media_s, 3),
+            "end_media_s": round(clip.end_media_s, 3),
+            "moment_media_s": round(moment_s, 3),
+            "pre_roll_s": round(moment_s - clip.start_media_s, 3),
+            "post_roll_s": round(clip.end_media_s - moment_s, 3),
+        },
+        **provenance.as_json(),
+    }
+
+
 def _fsync_dir(folder: Path) -> None:
     directory = os.open(folder, os.O_RDONLY)
     try:
@@ -132,20 +151,7 @@ def write_bundle(
         _encode_jpeg(image_bgr, partial / "frame.jpg")
         label = f"{incident.type} {incident.score:.2f}"
         _encode_jpeg(draw_box(image_bgr, incident.box_xyxy, label), partial / "snapshot.jpg")
-        document = {
-            "incident": incident.model_dump(mode="json"),
-            "clip": {
-                "file": "clip.mp4",
-                "method": clip.method.value,
-                "source_codec": clip.source_codec,
-                "start_media_s": round(clip.start_media_s, 3),
-                "end_media_s": round(clip.end_media_s, 3),
-                "moment_media_s": round(moment_s, 3),
-                "pre_roll_s": round(moment_s - clip.start_media_s, 3),
-                "post_roll_s": round(clip.end_media_s - moment_s, 3),
-            },
-            **provenance.as_json(),
-        }
+        document = _incident_document(incident, clip, moment_s, provenance)
         (partial / "incident.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

@@ -45,11 +45,15 @@ class WallTextAnalyzer:
         self.scene = scene
         self.config = config
         self._inner: TextAnalyzer | None = None
+        self._size: tuple[int, int] | None = None
 
     def analyze(self, frame: Frame) -> Detections:
-        if self._inner is None:
-            assert frame.image_bgr is not None
-            height, width = frame.image_bgr.shape[:2]
+        if frame.image_bgr is None:
+            raise ValueError("the text analyzer needs decoded images")
+        height, width = frame.image_bgr.shape[:2]
+        if self._inner is None or self._size != (width, height):
+            # Zones in fractions follow the frame; a new resolution means new wall pixels.
+            self._size = (width, height)
             zones = [
                 to_pixels(zone, width, height).polygon
                 for zone in self.scene.zones_for("illegal_ad")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from detector.analyzers.base import Analyzer
@@ -32,7 +32,6 @@ class CameraStats:
     ended: int = 0
     analyzer_errors: int = 0
     last_time: float | None = None
-    events: list[IncidentEvent] = field(default_factory=list)
 
 
 class CameraPipeline:
@@ -62,6 +61,9 @@ class CameraPipeline:
         self.rules = SceneRules(scene)
         live = locate(camera.id, camera.source).kind is SourceKind.STREAM
         self.tracker = IncidentTracker(scene, live=live)
+        self._failures_noted = 0
+        self._touched: dict[str, None] = {}
+        """Ids of the incidents this run raised or changed, in order (a set that keeps order)."""
         self.source = create_source(
             camera,
             packet_sink=self.recorder,
@@ -83,7 +85,8 @@ class CameraPipeline:
                     on_frame(frame)
         finally:
             self.recorder.close()
-        return self.log.incidents
+            self._note_failed_bundles()
+        return [record for i in self._touched if (record := self.log.get(i)) is not None]
 
     def process(self, frame: Frame) -> list[IncidentEvent]:
         """Analyse one frame and act on the incidents it raises, updates or ends."""
@@ -117,8 +120,19 @@ class CameraPipeline:
                 log.info("camera %s: %s raised (%s)", self.camera.id, incident.id, incident.type)
             elif event.kind is EventKind.ENDED:
                 self.stats.ended += 1
-            previous = next((i for i in self.log.incidents if i.id == incident.id), None)
+            previous = self.log.get(incident.id)
             if previous is not None and previous.bundle and not incident.bundle:
                 incident = incident.model_copy(update={"bundle": previous.bundle})
-            self.stats.events.append(event)
+            self._touched[incident.id] = None
             self.log.upsert(incident)
+        self._note_failed_bundles()
+
+    def _note_failed_bundles(self) -> None:
+        """An incident whose bundle could not be written must not point at a missing folder."""
+        failures = self.recorder.failed[self._failures_noted :]
+        self._failures_noted += len(failures)
+        for failed, reason in failures:
+            current = self.log.get(failed.id)
+            if current is not None and current.bundle and not Path(current.bundle).is_dir():
+                self.log.upsert(current.model_copy(update={"bundle": None}))
+                log.warning("incident %s has no evidence bundle: %s", failed.id, reason)

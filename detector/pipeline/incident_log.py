@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from detector.errors import StreetOrderError
 from detector.incidents.record import IncidentRecord
 
 
@@ -18,10 +19,32 @@ class IncidentLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._incidents: dict[str, IncidentRecord] = {}
+        self.previous = self._load()
+        """Incidents of earlier runs into the same folder: kept, never overwritten by a restart."""
+
+    def _load(self) -> int:
+        if not self.path.is_file():
+            return 0
+        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = IncidentRecord.model_validate_json(line)
+            except ValueError as exc:
+                raise StreetOrderError(
+                    f"{self.path}: line {number} is not an incident ({exc.__class__.__name__}); "
+                    "move the file away to start afresh"
+                ) from None
+            self._incidents[record.id] = record
+        return len(self._incidents)
 
     @property
     def incidents(self) -> list[IncidentRecord]:
+        """Every incident in the file, earlier runs' first."""
         return list(self._incidents.values())
+
+    def get(self, incident_id: str) -> IncidentRecord | None:
+        return self._incidents.get(incident_id)
 
     def upsert(self, incident: IncidentRecord) -> None:
         self._incidents[incident.id] = incident

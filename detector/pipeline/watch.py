@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -85,12 +86,30 @@ class Watch:
         self.health = HealthBoard()
         self.pipelines: list[CameraPipeline] = []
         self.errors: dict[str, str] = {}
+        if config.analyzers.objects is not None:
+            import torch
+
+            # One worker per camera: intra-op threads would only fight each other for cores.
+            torch.set_num_threads(1)
+        self.camera_ids = [camera.id for camera, _ in cameras]
         for camera, scene in cameras:
-            out = config.out / camera.id
-            analyzers = build_analyzers(scene, config.analyzers)
-            self.pipelines.append(
-                CameraPipeline(camera, scene, analyzers, out, health=self.health, keep_going=True)
-            )
+            try:
+                analyzers = build_analyzers(scene, config.analyzers)
+                pipeline = CameraPipeline(
+                    camera,
+                    scene,
+                    analyzers,
+                    config.out / camera.id,
+                    health=self.health,
+                    keep_going=True,
+                )
+            except StreetOrderError as exc:
+                # One unusable camera (a missing file, a broken model) must not keep the
+                # others from starting; it shows in the table with its reason.
+                self.errors[camera.id] = str(exc)
+                log.error("%s", exc)
+                continue
+            self.pipelines.append(pipeline)
         self._threads = [
             threading.Thread(target=self._run, args=(p,), name=f"camera-{p.camera.id}", daemon=True)
             for p in self.pipelines
@@ -104,11 +123,12 @@ class Watch:
         for pipeline in self.pipelines:
             pipeline.stop()
 
-    def join(self, timeout_s: float | None = None) -> bool:
-        """Wait for the workers; True when all have ended."""
+    def join(self, timeout_s: float) -> list[str]:
+        """Wait for the workers, ``timeout_s`` in all; returns the cameras still running."""
+        deadline = time.monotonic() + timeout_s
         for thread in self._threads:
-            thread.join(timeout_s)
-        return not any(thread.is_alive() for thread in self._threads)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return [t.name.removeprefix("camera-") for t in self._threads if t.is_alive()]
 
     @property
     def running(self) -> bool:

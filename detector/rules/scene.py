@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -64,6 +65,10 @@ class Zone(_Strict):
             raise ValueError("a storefront zone needs a door_line")
         if any(x < 0 or y < 0 for x, y in self.polygon):
             raise ValueError("polygon coordinates must not be negative")
+        if self.door_line is not None:
+            door_normalized = all(x <= 1.0 and y <= 1.0 for x, y in self.door_line)
+            if door_normalized != self.normalized:
+                raise ValueError("door_line must use the polygon's units (pixels or 0-1 fractions)")
         return self
 
     @property
@@ -75,6 +80,12 @@ class Zone(_Strict):
 class TimeWindow(_Strict):
     start: time = Field(description="Local time of day the window opens (HH:MM).")
     end: time = Field(description="Local time it closes; before start means past midnight.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TimeWindow:
+        if self.start == self.end:
+            raise ValueError("start and end are equal: the window would never be open")
+        return self
 
     def contains(self, moment: time) -> bool:
         if self.start <= self.end:
@@ -121,6 +132,15 @@ class SceneConfig(_Strict):
         default_factory=dict, description="Per violation code; missing codes use defaults."
     )
     timezone: str = Field("Asia/Shanghai", description="IANA zone for active time windows.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name such as Asia/Shanghai") from None
+        return value
 
     @field_validator("rules")
     @classmethod

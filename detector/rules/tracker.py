@@ -13,6 +13,12 @@ from detector.rules.street import Observation
 
 SAME_PLACE_IOU = 0.3
 """Boxes overlapping this much are one place: tracker ids may switch, the place does not."""
+SAME_PLACE_COVERAGE = 0.7
+"""…and so are boxes one of which lies mostly inside the other (a pile that grew)."""
+NEW_PLACE_BACKDATE_S = 3.0
+"""A new place starts its dwell at most this long before its first observation: evidence
+reclassified mid-way (a passer-by making a box look like a stall) starts afresh, not with
+the region's old stillness."""
 BOX_SMOOTHING = 0.3
 """Weight of a new observation's box in the incident's box (steadies jittery regions)."""
 
@@ -51,6 +57,13 @@ def _iou(a: BoxXYXY, b: BoxXYXY) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _coverage(inner: BoxXYXY, outer: BoxXYXY) -> float:
+    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return ix * iy / area if area > 0 else 0.0
+
+
 def _blend(old: BoxXYXY, new: BoxXYXY) -> BoxXYXY:
     a, b, c, d = (o + BOX_SMOOTHING * (n - o) for o, n in zip(old, new, strict=True))
     return (a, b, c, d)
@@ -83,8 +96,9 @@ class IncidentTracker:
         for obs in observations:
             place = self._match(obs)
             if place is None:
+                since_s = max(obs.since_s, t_s - NEW_PLACE_BACKDATE_S)
                 self._places.append(
-                    _Place(obs.type, obs.zone, obs.box_xyxy, obs.since_s, t_s, obs.score)
+                    _Place(obs.type, obs.zone, obs.box_xyxy, since_s, t_s, obs.score)
                 )
                 place = self._places[-1]
             else:
@@ -98,7 +112,15 @@ class IncidentTracker:
         same_type = [p for p in self._places if p.type == obs.type]
         scored = [(_iou(p.box, obs.box_xyxy), i) for i, p in enumerate(same_type)]
         best = max(scored, default=(0.0, -1))
-        return same_type[best[1]] if best[0] >= SAME_PLACE_IOU else None
+        if best[0] >= SAME_PLACE_IOU:
+            return same_type[best[1]]
+        nested = [
+            p
+            for p in same_type
+            if max(_coverage(p.box, obs.box_xyxy), _coverage(obs.box_xyxy, p.box))
+            >= SAME_PLACE_COVERAGE
+        ]
+        return nested[0] if nested else None
 
     def _refresh(self, place: _Place, obs: Observation, t_s: float) -> None:
         place.box = _blend(place.box, obs.box_xyxy)
@@ -121,7 +143,7 @@ class IncidentTracker:
             return []
         if place.last_seen_s == t_s:
             updated = place.incident.model_copy(
-                update={"box_xyxy": place.box, "score": place.score, "scores": place.scores}
+                update={"box_xyxy": place.box, "score": place.score, "scores": dict(place.scores)}
             )
             if updated != place.incident:
                 place.incident = updated

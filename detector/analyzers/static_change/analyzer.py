@@ -42,6 +42,10 @@ class StaticChangeAnalyzer:
             raise ValueError("the static-change analyzer needs decoded images")
         small, scale = self._prepare(frame.image_bgr)
         t_s = frame.clock_s
+        if self.background.long is not None and self.background.long.shape != small.shape:
+            # The camera changed resolution or aspect (a reconnect to another stream): regions
+            # in the old analysis pixels mean nothing now.
+            self.tracker.regions.clear()
         protect = self.tracker.protect_mask(small.shape[:2])
         masks = self.background.compare(small, t_s, protect)
         if masks.relearned:

@@ -72,7 +72,7 @@ class StaticChangeConfig(BaseModel):
         "jump (lamps, exposure): both backgrounds are re-learned, no regions raised.",
     )
     absorb_after_s: float = Field(
-        7200.0,
+        86400.0,
         gt=0.0,
         le=604800.0,
         description="A still region older than this becomes part of the background.",

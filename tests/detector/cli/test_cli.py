@@ -187,3 +187,34 @@ def test_analyze_with_a_broken_scene_is_one_line(street_video: Path, tmp_path: P
         "analyze", str(street_video), "--scene", str(scene), "--out", str(tmp_path)
     )
     assert_one_line_error(result, str(scene), "camera.key_point", "'moon'")
+
+
+def test_watch_runs_each_camera_and_one_broken_camera_does_not_stop_the_others(
+    street_video: Path, tmp_path: Path
+) -> None:
+    for name in ("gate", "market", "broken"):
+        scene = SCENE_YAML.replace("street-01", name)
+        (tmp_path / f"{name}.yaml").write_text(scene, encoding="utf-8")
+    out = tmp_path / "out"
+    (tmp_path / "cameras.yaml").write_text(
+        f"out: {out}\n"
+        "cameras:\n"
+        f"  - {{scene: gate.yaml, source: {street_video}}}\n"
+        f"  - {{scene: market.yaml, source: {street_video}}}\n"
+        f"  - {{scene: broken.yaml, source: {tmp_path / 'missing.mp4'}}}\n",
+        encoding="utf-8",
+    )
+    result = streetorder("watch", str(tmp_path / "cameras.yaml"), "--seconds", "60")
+    assert result.returncode == 0, result.stderr
+    for camera in ("gate", "market"):
+        lines = (out / camera / "incidents.jsonl").read_text().splitlines()
+        assert [json.loads(line)["type"] for line in lines] == ["clutter"]
+    assert "camera broken: video file not found" in result.stderr  # logged once, one line
+    broken_row = next(line for line in result.stdout.splitlines() if "│ broken" in line)
+    assert "failed" in broken_row
+
+
+def test_watch_file_errors_are_one_line(tmp_path: Path) -> None:
+    cameras = tmp_path / "cameras.yaml"
+    cameras.write_text("cameras: []\n", encoding="utf-8")
+    assert_one_line_error(streetorder("watch", str(cameras)), str(cameras), "cameras")

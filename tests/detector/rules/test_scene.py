@@ -69,3 +69,23 @@ def test_zones_scale_to_the_frame_and_doors_have_a_street_side(tmp_path: Path) -
     shop = to_pixels(scene.zones[1], 640, 360)
     assert shop.beyond_door((200, 150))  # in front of the door, on the zone's side
     assert not shop.beyond_door((200, 50))  # inside the shop
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (("rules:\n", "timezone: Asia/Shangai\nrules:\n"), "unknown time zone"),
+        (('"22:00"', '"07:00"'), "the window would never be open"),
+        (
+            ("[[100, 100], [300, 100]]", "[[0.1, 0.1], [0.3, 0.1]]"),
+            "door_line must use the polygon's units",
+        ),
+    ],
+)
+def test_scene_mistakes_found_at_load_time(
+    tmp_path: Path, change: tuple[str, str], fragment: str
+) -> None:
+    path = tmp_path / "scene.yaml"
+    path.write_text(VALID.replace(*change), encoding="utf-8")
+    with pytest.raises(ConfigError, match=fragment):
+        load_scene(path)

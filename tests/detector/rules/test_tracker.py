@@ -127,3 +127,41 @@ def test_live_incidents_carry_utc_times() -> None:
     assert raised.raised_s is None and raised.raised_at is not None
     assert raised.raised_at.timestamp() == pytest.approx(t0 + 10)
     assert raised.id.endswith("Z")
+
+
+def stall_seen(box: tuple[float, ...] = BOX, since: float = 0.0) -> Observation:
+    x1, y1, x2, y2 = box
+    return Observation("stall", "p", (x1, y1, x2, y2), 0.8, since, {"still_region": 0.8}, True)
+
+
+def test_a_passer_by_does_not_turn_old_clutter_into_an_instant_stall() -> None:
+    tracker = IncidentTracker(scene())
+    timeline = {float(t): [seen(since=0.0)] for t in range(0, 40)}
+    timeline[30.0] = [stall_seen(since=0.0)]  # someone stood next to the box for one frame
+    events = drive(tracker, timeline, 39)
+    assert [(k, i.type) for _, k, i in events if k is EventKind.RAISED] == [
+        (EventKind.RAISED, "clutter")
+    ]
+
+
+def test_a_pile_that_grows_stays_one_incident() -> None:
+    tracker = IncidentTracker(scene())
+    big = (100.0, 100.0, 220.0, 200.0)  # four times the area: IoU with BOX is 0.25
+    timeline = {float(t): [seen(BOX if t < 20 else big, since=0.0)] for t in range(0, 40)}
+    events = drive(tracker, timeline, 39)
+    kinds = [k for _, k, _ in events]
+    assert kinds.count(EventKind.RAISED) == 1
+    assert EventKind.ENDED not in kinds
+
+
+def test_a_new_score_is_an_update_and_earlier_records_stay_as_they_were() -> None:
+    tracker = IncidentTracker(scene())
+    events = []
+    for t in range(0, 12):
+        events += tracker.update([seen(since=0.0)], float(t))
+    raised = next(e.incident for e in events if e.kind is EventKind.RAISED)
+    other = Observation("clutter", "p", BOX, 0.3, 0.0, {"objects": 0.3}, True)
+    updates = tracker.update([other], 12.0)
+    assert [e.kind for e in updates] == [EventKind.UPDATED]
+    assert "objects" not in raised.scores  # the record handed out earlier did not change
+    assert updates[0].incident.scores["objects"] == 0.3

@@ -165,3 +165,13 @@ def test_a_running_clock_is_never_still_for_long() -> None:
     for t, detections in results:
         for since in detections.data.get("still_since_s", []):
             assert t - float(since) < 10.0
+
+
+def test_a_resolution_change_midway_does_not_break_the_analyzer() -> None:
+    analyzer = StaticChangeAnalyzer()
+    for k in range(30):
+        image = ground(float(k))
+        box_at((40, 90, 150), 3.0)(image, float(k))
+        if k >= 15:  # the camera reconnects to a 16:9 substream
+            image = cv2.resize(image, (320, 180))
+        analyzer.analyze(Frame("c", k, float(k), 0, None, False, image))
