@@ -173,5 +173,5 @@ def test_a_resolution_change_midway_does_not_break_the_analyzer() -> None:
         image = ground(float(k))
         box_at((40, 90, 150), 3.0)(image, float(k))
         if k >= 15:  # the camera reconnects to a 16:9 substream
-            image = cv2.resize(image, (320, 180))
+            image = np.asarray(cv2.resize(image, (320, 180)), np.uint8)
         analyzer.analyze(Frame("c", k, float(k), 0, None, False, image))
