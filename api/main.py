@@ -1,31 +1,59 @@
-"""The ticket service's FastAPI application (only its health route so far)."""
+"""The ticket service's FastAPI application.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI resolves route annotations at run time,
+and the session dependency is a closure that string annotations could not reach.
+"""
 
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 import detector
+from api.db.engine import Database
+from api.db.migrate import upgrade
 from api.settings import ApiSettings
 
 
 class Health(BaseModel):
     status: str
     version: str
+    database: str
+    """The database backend in use (sqlite, postgresql)."""
 
 
-def get_settings() -> ApiSettings:
-    return ApiSettings()
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """Build the app with its own database; migrations run when it starts.
 
+    Dependencies close over this app's ``Database`` instead of hanging it on ``request.app``,
+    and nothing is created at import time, so every test gets a fresh app.
+    """
+    settings = settings or ApiSettings()
+    database = Database(settings.effective_database_url)
 
-def create_app() -> FastAPI:
-    """Build the app; nothing is created at import time, so tests get a fresh one each."""
-    app = FastAPI(title="StreetOrder ticket service", version=detector.__version__)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        upgrade(database.engine)
+        yield
+        database.dispose()
+
+    def get_session() -> Iterator[Session]:
+        with database.session() as session:
+            yield session
+
+    app = FastAPI(
+        title="StreetOrder ticket service", version=detector.__version__, lifespan=lifespan
+    )
 
     @app.get("/health", response_model=Health)
-    def health(settings: Annotated[ApiSettings, Depends(get_settings)]) -> Health:
-        return Health(status="ok", version=detector.__version__)
+    def health(session: Annotated[Session, Depends(get_session)]) -> Health:
+        session.execute(text("SELECT 1"))
+        return Health(
+            status="ok", version=detector.__version__, database=database.engine.dialect.name
+        )
 
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -9,7 +11,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STREETORDER_", extra="forbid")
 
-    database_url: str = Field(
-        "sqlite:///var/streetorder.db",
-        description="SQLAlchemy URL; SQLite by default, PostgreSQL in production.",
+    data_dir: Path = Field(
+        Path("var/service"), description="Where the embedded SQLite file and evidence live."
     )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; default: SQLite "
+        "in data_dir.",
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'streetorder.db'}"

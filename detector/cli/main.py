@@ -15,6 +15,7 @@ from rich.table import Table
 from detector.cli.analyze import analyze_command
 from detector.cli.ingest import ingest_command
 from detector.cli.output import console, err_console
+from detector.cli.serve import serve_command
 from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
 from detector.evidence.manifest import VerifyReport, verify_bundle
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("ingest")(ingest_command)
 app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
+app.command("serve")(serve_command)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""The ticket service's database: typed ORM models, engines, sessions and migrations."""

@@ -1,0 +1,122 @@
+"""Squads, key points, cameras, users, API keys, tickets and the audit chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db.base import Base
+
+
+class Squad(Base):
+    """A squad (中队): receives dispatched tickets for its area."""
+
+    __tablename__ = "squad"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class KeyPoint(Base):
+    """A supervised place; ``category`` is a key-point code from datasets/taxonomy.yaml."""
+
+    __tablename__ = "key_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32))
+    squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"))
+
+
+class Camera(Base):
+    __tablename__ = "camera"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    key_point_id: Mapped[int] = mapped_column(ForeignKey("key_point.id"))
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    """admin, supervisor, squad_member or detector_node."""
+    squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"))
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A detector node's key, stored hashed; only its prefix is kept in clear to find it."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class Ticket(Base):
+    """One supervision ticket per incident."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        Index("ix_ticket_status_raised", "status", "raised_at"),
+        Index("ix_ticket_squad_status", "squad_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    camera_id: Mapped[str] = mapped_column(ForeignKey("camera.id"))
+    key_point_id: Mapped[int] = mapped_column(ForeignKey("key_point.id"))
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(16))
+    first_seen_at: Mapped[datetime | None]
+    raised_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    box_xyxy: Mapped[dict[str, Any]]
+    """``{"x1": …, "y1": …, "x2": …, "y2": …}`` in source pixels."""
+    score: Mapped[float]
+    scores: Mapped[dict[str, Any]]
+    evidence_path: Mapped[str | None] = mapped_column(String(500))
+    manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[datetime | None]
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(2000))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    """Optimistic lock: two reviewers acting at once cannot both win."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
+
+
+class AuditRecord(Base):
+    """Append-only; each record holds the previous record's hash (see api/domain/audit.py)."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_record_prev_hash"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    before: Mapped[dict[str, Any]]
+    after: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
