@@ -116,7 +116,7 @@ class AuditRecord(Base):
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(128))
-    before: Mapped[dict[str, Any]]
-    after: Mapped[dict[str, Any]]
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

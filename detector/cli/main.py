@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from detector.cli.analyze import analyze_command
+from detector.cli.audit import audit_app
 from detector.cli.ingest import ingest_command
 from detector.cli.output import console, err_console
 from detector.cli.serve import serve_command
@@ -31,6 +32,7 @@ app.command("ingest")(ingest_command)
 app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
 app.command("serve")(serve_command)
+app.add_typer(audit_app, name="audit")
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""Service layer: domain rules applied to the database, one transaction each."""
