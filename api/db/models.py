@@ -96,6 +96,9 @@ class Ticket(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(String(2000))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    state: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
+    """The life cycle's own record (``api.domain.TicketState``); the columns above mirror the
+    parts that lists filter and sort on."""
     version: Mapped[int] = mapped_column(default=1)
     """Optimistic lock: two reviewers acting at once cannot both win."""
     created_at: Mapped[datetime]

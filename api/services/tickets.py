@@ -1,0 +1,235 @@
+"""Tickets: incidents in (idempotent), life-cycle actions out, every change in the audit chain."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db.engine import Database
+from api.db.models import Camera, Squad, Ticket
+from api.domain import (
+    Action,
+    AuditEntry,
+    DomainError,
+    NewTicket,
+    PastTicket,
+    Priority,
+    TicketState,
+    TicketStatus,
+    TransitionRefusedError,
+    ValidationFailedError,
+    apply,
+    assess_repeat,
+)
+from api.services import audit_log
+from detector.incidents.record import IncidentRecord
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+"""A write that lost a race (stale version, audit seq taken, SQLite busy) is re-read and
+re-decided this many times at most."""
+
+
+class NotFoundError(DomainError):
+    """A ticket, camera or squad that does not exist (HTTP 404)."""
+
+
+def ticket_key(row_id: int) -> str:
+    return f"T-{row_id}"
+
+
+def _entry(
+    actor: str, action: str, now: datetime, row: Ticket, before: Any, after: Any
+) -> AuditEntry:
+    return AuditEntry(
+        at=now,
+        actor=actor,
+        action=action,
+        entity="ticket",
+        entity_id=ticket_key(row.id),
+        before=before,
+        after=after,
+    )
+
+
+def _incident_fields(incident: IncidentRecord) -> dict[str, Any]:
+    x1, y1, x2, y2 = incident.box_xyxy
+    return {
+        "first_seen_at": incident.first_seen_at,
+        "ended_at": incident.ended_at,
+        "box_xyxy": {"x1": x1, "y1": y1, "x2": x2, "y2": y2},
+        "score": incident.score,
+        "scores": dict(incident.scores),
+    }
+
+
+def ingest(
+    session: Session, incident: IncidentRecord, *, actor: str, now: datetime
+) -> tuple[Ticket, bool]:
+    """The ticket for ``incident``: created once, updated when the incident changes.
+
+    Idempotent by incident id: sending the same incident twice changes nothing and writes no
+    second audit record. Returns the ticket and whether it was created.
+    """
+    if incident.raised_at is None:
+        raise ValidationFailedError(
+            "raised_at", f"incident {incident.id} has no UTC times (a file analysis, not a camera)"
+        )
+    existing = session.scalars(select(Ticket).where(Ticket.incident_id == incident.id)).first()
+    fields = _incident_fields(incident)
+    if existing is not None:
+        before = {k: getattr(existing, k) for k in fields}
+        changed = {k: v for k, v in fields.items() if before[k] != v}
+        if changed:
+            for key, value in changed.items():
+                setattr(existing, key, value)
+            existing.updated_at = now
+            session.flush()
+            audit_log.append(
+                session, _entry(actor, "update", now, existing, _json(before), _json(fields))
+            )
+        return existing, False
+    camera = session.get(Camera, incident.camera)
+    if camera is None:
+        raise NotFoundError(f"unknown camera {incident.camera!r}: register it before its incidents")
+    row = Ticket(
+        incident_id=incident.id,
+        type=incident.type,
+        camera_id=camera.id,
+        key_point_id=camera.key_point_id,
+        squad_id=camera.squad_id,
+        status=TicketStatus.PENDING_REVIEW.value,
+        priority="normal",
+        raised_at=incident.raised_at,
+        evidence_path=incident.bundle,
+        created_at=now,
+        updated_at=now,
+        state={},
+        **fields,
+    )
+    session.add(row)
+    session.flush()
+    state = TicketState(
+        id=ticket_key(row.id), violation_type=incident.type, raised_at=incident.raised_at
+    )
+    row.state = state.model_dump(mode="json")
+    row.priority = _priority(session, row).value
+    session.flush()
+    audit_log.append(session, _entry(actor, "ingest", now, row, None, _snapshot(row)))
+    return row, True
+
+
+def _priority(session: Session, row: Ticket) -> Priority:
+    others = session.scalars(
+        select(Ticket).where(
+            Ticket.type == row.type, Ticket.key_point_id == row.key_point_id, Ticket.id != row.id
+        )
+    )
+    history = [
+        PastTicket(
+            ticket_id=ticket_key(t.id),
+            violation_type=t.type,
+            key_point_id=str(t.key_point_id),
+            raised_at=t.raised_at,
+            status=TicketStatus(t.status),
+        )
+        for t in others
+    ]
+    new = NewTicket(
+        ticket_id=ticket_key(row.id),
+        violation_type=row.type,
+        key_point_id=str(row.key_point_id),
+        raised_at=row.raised_at,
+    )
+    return assess_repeat(new, history).priority
+
+
+def act(
+    database: Database, ticket_id: int, action: Action, *, actor: str, now: datetime
+) -> TicketState:
+    """Apply a life-cycle action in its own transaction, audited whether it succeeds or not.
+
+    Two reviewers acting at once: one write wins; the other is re-decided on the new state,
+    which usually refuses it (409) — and that refused attempt is audited too.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _act_once(database, ticket_id, action, actor=actor, now=now)
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS:
+                raise
+            log.info(
+                "ticket %s: %s lost a race (%s); deciding again",
+                ticket_id,
+                action.action,
+                type(exc).__name__,
+            )
+    raise AssertionError("unreachable")
+
+
+def _act_once(
+    database: Database, ticket_id: int, action: Action, *, actor: str, now: datetime
+) -> TicketState:
+    refused: TransitionRefusedError | None = None
+    with database.session() as session:
+        row = session.get(Ticket, ticket_id)
+        if row is None:
+            raise NotFoundError(f"no ticket {ticket_key(ticket_id)}")
+        state = TicketState.model_validate(row.state)
+        try:
+            new = apply(state, action, actor=actor, now=now)
+        except TransitionRefusedError as exc:
+            refused = exc
+            entry = _entry(
+                actor, f"{action.action}:refused", now, row, _snapshot(row), {"refused": str(exc)}
+            )
+            audit_log.append(session, entry)
+        else:
+            before = _snapshot(row)
+            _write(session, row, new, now)
+            audit_log.append(
+                session, _entry(actor, action.action, now, row, before, _snapshot(row))
+            )
+    if refused is not None:
+        raise refused
+    return new
+
+
+def _write(session: Session, row: Ticket, new: TicketState, now: datetime) -> None:
+    row.state = new.model_dump(mode="json")
+    row.status = new.status.value
+    row.type = new.violation_type
+    row.deadline = new.deadline
+    row.reject_reason = None if new.reject_reason is None else new.reject_reason.value
+    row.note = new.reject_note
+    row.merged_into_id = (
+        None if new.merged_into is None else int(new.merged_into.removeprefix("T-"))
+    )
+    if new.squad is not None:
+        squad = session.scalars(select(Squad).where(Squad.code == new.squad)).first()
+        if squad is None:
+            raise NotFoundError(f"unknown squad {new.squad!r}")
+        row.squad_id = squad.id
+    row.updated_at = now
+    session.flush()  # the version check happens here: a stale row raises StaleDataError
+
+
+def _snapshot(row: Ticket) -> dict[str, Any]:
+    return {
+        "status": row.status,
+        "type": row.type,
+        "squad_id": row.squad_id,
+        "priority": row.priority,
+        "state": row.state,
+    }
+
+
+def _json(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
