@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
+from api.routes import incidents
 from api.settings import ApiSettings
 
 
@@ -48,6 +49,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="StreetOrder ticket service", version=detector.__version__, lifespan=lifespan
     )
+
+    app.include_router(incidents.build_router(get_session))
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session)]) -> Health:

@@ -15,6 +15,7 @@ from rich.table import Table
 from detector.cli.analyze import analyze_command
 from detector.cli.audit import audit_app
 from detector.cli.ingest import ingest_command
+from detector.cli.keys import keys_app
 from detector.cli.output import console, err_console
 from detector.cli.serve import serve_command
 from detector.cli.watch import watch_command
@@ -33,6 +34,7 @@ app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
 app.command("serve")(serve_command)
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()

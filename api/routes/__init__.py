@@ -1,0 +1,1 @@
+"""HTTP routes, thin: parse, authorise, call a service, map domain errors to status codes."""

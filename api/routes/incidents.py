@@ -1,0 +1,67 @@
+"""`POST /api/v1/incidents`: detector nodes hand in incidents; one ticket each, idempotent."""
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from api.domain import DomainError, ValidationFailedError
+from api.security.api_keys import authenticate
+from api.services.tickets import NotFoundError, ingest, ticket_key
+from detector.incidents.record import IncidentRecord
+
+SessionDependency = Callable[[], Iterator[Session]]
+
+
+class IngestResult(BaseModel):
+    ticket: str
+    """The ticket's id, e.g. ``T-12``."""
+    status: str
+    priority: str
+    created: bool
+
+
+def build_router(get_session: SessionDependency) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["incidents"])
+
+    def detector_node(
+        session: Annotated[Session, Depends(get_session)],
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> str:
+        key = None if x_api_key is None else authenticate(session, x_api_key)
+        if key is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key is required")
+        return f"node:{key.name}"
+
+    @router.post(
+        "/incidents",
+        response_model=IngestResult,
+        responses={201: {"model": IngestResult}, 401: {}, 404: {}, 422: {}},
+    )
+    def post_incident(
+        incident: IncidentRecord,
+        response: Response,
+        session: Annotated[Session, Depends(get_session)],
+        actor: Annotated[str, Depends(detector_node)],
+    ) -> IngestResult:
+        """Create the incident's ticket, or update it when the incident changed (200)."""
+        try:
+            ticket, created = ingest(session, incident, actor=actor, now=datetime.now(UTC))
+        except NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        except ValidationFailedError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
+        except DomainError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return IngestResult(
+            ticket=ticket_key(ticket.id),
+            status=ticket.status,
+            priority=ticket.priority,
+            created=created,
+        )
+
+    return router

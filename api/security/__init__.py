@@ -1,0 +1,1 @@
+"""Credentials: detector nodes' API keys (and, later, users' passwords and sessions)."""

@@ -1,0 +1,129 @@
+"""Detector nodes posting incidents over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete
+
+from api.db.engine import Database
+from api.db.models import ApiKey, Camera, KeyPoint, Squad, Ticket
+from api.db.models import AuditRecord as AuditRow
+from api.main import create_app
+from api.security.api_keys import issue_key
+from api.settings import ApiSettings
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+INCIDENT = {
+    "id": "cam-http-clutter-20261127T080000Z",
+    "camera": "cam-http",
+    "type": "clutter",
+    "box_xyxy": [10, 20, 60, 90],
+    "score": 0.8,
+    "zone": "pavement",
+    "first_seen_at": "2026-11-27T07:55:00Z",
+    "raised_at": "2026-11-27T08:00:00Z",
+}
+
+
+@pytest.fixture
+def service(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    url = engine.url.render_as_string(hide_password=False)
+    database = Database(url)
+    with database.session() as session:
+        squad = Squad(code="squad-h", name="一中队")
+        session.add(squad)
+        session.flush()
+        key_point = KeyPoint(name="菜市场", category="market", squad_id=squad.id)
+        session.add(key_point)
+        session.flush()
+        session.add(Camera(id="cam-http", key_point_id=key_point.id, squad_id=squad.id))
+        key = issue_key(session, "node-1", now=NOW).plain
+    settings = ApiSettings(data_dir=tmp_path, database_url=url)
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield client, key
+    finally:
+        with database.session() as session:
+            for model in (AuditRow, Ticket, Camera, KeyPoint, Squad, ApiKey):
+                session.execute(delete(model))
+        database.dispose()
+
+
+def test_an_incident_becomes_one_ticket_and_a_resend_changes_nothing(
+    service: tuple[TestClient, str],
+) -> None:
+    client, key = service
+    first = client.post("/api/v1/incidents", json=INCIDENT, headers={"X-API-Key": key})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (
+        body["created"] and body["status"] == "pending_review" and body["ticket"].startswith("T-")
+    )
+    again = client.post("/api/v1/incidents", json=INCIDENT, headers={"X-API-Key": key})
+    assert again.status_code == 200
+    assert again.json()["ticket"] == body["ticket"] and not again.json()["created"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "payload", "expected"),
+    [
+        ({}, INCIDENT, 401),
+        ({"X-API-Key": "so_000000000000_wrong"}, INCIDENT, 401),
+        ({"X-API-Key": "not-a-key"}, INCIDENT, 401),
+        (None, {**INCIDENT, "camera": "cam-unknown"}, 404),
+        (None, {**INCIDENT, "raised_at": None, "raised_s": 12.0}, 422),
+        (None, {**INCIDENT, "box_xyxy": [60, 20, 10, 90]}, 422),
+        (None, {**INCIDENT, "colour": "red"}, 422),
+    ],
+)
+def test_refusals(
+    service: tuple[TestClient, str],
+    headers: dict[str, str] | None,
+    payload: dict[str, object],
+    expected: int,
+) -> None:
+    client, key = service
+    response = client.post(
+        "/api/v1/incidents",
+        json=payload,
+        headers={"X-API-Key": key} if headers is None else headers,
+    )
+    assert response.status_code == expected, response.text
+
+
+def test_keys_add_prints_a_key_that_authenticates(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from api.security.api_keys import authenticate
+    from tests.factories import REPO_ROOT
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "detector.cli.main",
+            "keys",
+            "add",
+            "node-7",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    plain = result.stdout.strip().rsplit(" ", 1)[-1]
+    database = Database(f"sqlite:///{tmp_path / 'streetorder.db'}")
+    with database.session() as session:
+        key = authenticate(session, plain)
+        assert key is not None and key.name == "node-7"
+        assert key.key_hash != plain
+    database.dispose()
