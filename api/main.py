@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
-from api.routes import incidents
+from api.routes import incidents, tickets
 from api.settings import ApiSettings
 
 
@@ -51,6 +51,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
 
     app.include_router(incidents.build_router(get_session))
+    app.include_router(tickets.build_router(get_session, database))
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session)]) -> Health:

@@ -53,6 +53,18 @@ class User(Base):
     created_at: Mapped[datetime]
 
 
+class UserSession(Base):
+    """A bearer token (or UI session) of a user, stored as a SHA-256 hash."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class ApiKey(Base):
     """A detector node's key, stored hashed; only its prefix is kept in clear to find it."""
 

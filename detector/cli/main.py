@@ -18,6 +18,7 @@ from detector.cli.ingest import ingest_command
 from detector.cli.keys import keys_app
 from detector.cli.output import console, err_console
 from detector.cli.serve import serve_command
+from detector.cli.users import users_app
 from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
 from detector.evidence.manifest import VerifyReport, verify_bundle
@@ -35,6 +36,7 @@ app.command("watch")(watch_command)
 app.command("serve")(serve_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 
 
 @app.callback()
