@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
-from api.routes import incidents, tickets
+from api.routes import evidence, incidents, tickets
+from api.routes.auth import make_auth
 from api.settings import ApiSettings
+from api.storage import DirectoryStore
 
 
 class Health(BaseModel):
@@ -50,8 +52,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         title="StreetOrder ticket service", version=detector.__version__, lifespan=lifespan
     )
 
-    app.include_router(incidents.build_router(get_session))
-    app.include_router(tickets.build_router(get_session, database))
+    auth = make_auth(get_session)
+    store = DirectoryStore(settings.evidence_dir)
+    app.include_router(incidents.build_router(get_session, auth))
+    app.include_router(tickets.build_router(get_session, database, auth))
+    app.include_router(
+        evidence.build_router(get_session, database, auth, store, settings.max_bundle_bytes)
+    )
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session)]) -> Health:

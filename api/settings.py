@@ -20,6 +20,17 @@ class ApiSettings(BaseSettings):
         "in data_dir.",
     )
 
+    max_bundle_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=1024,
+        le=4 * 1024**3,
+        description="Largest evidence bundle upload accepted (HTTP 413 above).",
+    )
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.data_dir / "evidence"
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'streetorder.db'}"

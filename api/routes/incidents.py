@@ -4,12 +4,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.domain import DomainError, ValidationFailedError
-from api.security.api_keys import authenticate
+from api.routes.auth import AuthDependencies
 from api.services.tickets import NotFoundError, ingest, ticket_key
 from detector.incidents.record import IncidentRecord
 
@@ -24,17 +24,8 @@ class IngestResult(BaseModel):
     created: bool
 
 
-def build_router(get_session: SessionDependency) -> APIRouter:
+def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["incidents"])
-
-    def detector_node(
-        session: Annotated[Session, Depends(get_session)],
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> str:
-        key = None if x_api_key is None else authenticate(session, x_api_key)
-        if key is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key is required")
-        return f"node:{key.name}"
 
     @router.post(
         "/incidents",
@@ -45,7 +36,7 @@ def build_router(get_session: SessionDependency) -> APIRouter:
         incident: IncidentRecord,
         response: Response,
         session: Annotated[Session, Depends(get_session)],
-        actor: Annotated[str, Depends(detector_node)],
+        actor: Annotated[str, Depends(auth.detector_node)],
     ) -> IngestResult:
         """Create the incident's ticket, or update it when the incident changed (200)."""
         try:

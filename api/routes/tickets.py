@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from api.db.engine import Database
 from api.db.models import Ticket, User
 from api.domain import Action, TransitionRefusedError, ValidationFailedError
-from api.security.users import Role, log_in, user_for_token
+from api.routes.auth import AuthDependencies, visible
+from api.security.users import Role, log_in
 from api.services.tickets import NotFoundError, act, ticket_key
 
 SessionDependency = Callable[[], Iterator[Session]]
@@ -65,26 +66,10 @@ def _ticket_id(ticket: str) -> int:
     return int(number)
 
 
-def build_router(get_session: SessionDependency, database: Database) -> APIRouter:
+def build_router(
+    get_session: SessionDependency, database: Database, auth: AuthDependencies
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["tickets"])
-
-    def current_user(
-        session: Annotated[Session, Depends(get_session)],
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> User:
-        scheme, _, token = (authorization or "").partition(" ")
-        user = None
-        if scheme.lower() == "bearer" and token:
-            user = user_for_token(session, token, now=datetime.now(UTC))
-        if user is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "log in first (Bearer token)")
-        return user
-
-    def visible(row: Ticket | None, user: User, ticket: str) -> Ticket:
-        # Another squad's ticket answers like a missing one: its existence is not disclosed.
-        if row is None or (user.role == Role.SQUAD_MEMBER and row.squad_id != user.squad_id):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {ticket}")
-        return row
 
     @router.post("/auth/token", response_model=Token, tags=["auth"])
     def token(credentials: Credentials, session: Annotated[Session, Depends(get_session)]) -> Token:
@@ -96,7 +81,7 @@ def build_router(get_session: SessionDependency, database: Database) -> APIRoute
     @router.get("/tickets", response_model=list[TicketView])
     def list_tickets(
         session: Annotated[Session, Depends(get_session)],
-        user: Annotated[User, Depends(current_user)],
+        user: Annotated[User, Depends(auth.current_user)],
         status_: Annotated[str | None, Query(alias="status")] = None,
         after: Annotated[int, Query(ge=0, description="Keyset: ids after this one.")] = 0,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -112,7 +97,7 @@ def build_router(get_session: SessionDependency, database: Database) -> APIRoute
     def get_ticket(
         ticket: str,
         session: Annotated[Session, Depends(get_session)],
-        user: Annotated[User, Depends(current_user)],
+        user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         return _view(visible(session.get(Ticket, _ticket_id(ticket)), user, ticket))
 
@@ -121,7 +106,7 @@ def build_router(get_session: SessionDependency, database: Database) -> APIRoute
         ticket: str,
         action: Annotated[Action, Body(discriminator="action")],
         session: Annotated[Session, Depends(get_session)],
-        user: Annotated[User, Depends(current_user)],
+        user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Confirm, reject, dispatch, rectify, reinspect, reclassify or merge (409 if not now)."""
         row = visible(session.get(Ticket, _ticket_id(ticket)), user, ticket)
