@@ -1,16 +1,17 @@
 """Tickets for people: log in, list, read and act — squad members only see their squad's."""
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
-from api.db.models import Ticket, User
+from api.db.models import KeyPoint, Squad, Ticket, User
 from api.domain import Action, TransitionRefusedError, ValidationFailedError
 from api.routes.auth import AuthDependencies, visible
 from api.security.users import Role, log_in
@@ -42,6 +43,47 @@ class TicketView(BaseModel):
     raised_at: datetime
     score: float
     state: dict[str, Any]
+
+
+@dataclass
+class TicketFilters:
+    """List filters; each given one must hold."""
+
+    status: Annotated[str | None, Query()] = None
+    type: Annotated[str | None, Query(description="Violation code.")] = None
+    priority: Annotated[str | None, Query()] = None
+    camera: Annotated[str | None, Query()] = None
+    squad: Annotated[str | None, Query(description="Squad code.")] = None
+    category: Annotated[str | None, Query(description="Key-point category code.")] = None
+    raised_from: Annotated[datetime | None, Query(description="UTC, inclusive.")] = None
+    raised_to: Annotated[datetime | None, Query(description="UTC, exclusive.")] = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        for column, value in (
+            (Ticket.status, self.status),
+            (Ticket.type, self.type),
+            (Ticket.priority, self.priority),
+            (Ticket.camera_id, self.camera),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if self.squad is not None:
+            query = query.join(Squad, Squad.id == Ticket.squad_id).where(Squad.code == self.squad)
+        if self.category is not None:
+            query = query.join(KeyPoint, KeyPoint.id == Ticket.key_point_id).where(
+                KeyPoint.category == self.category
+            )
+        if self.raised_from is not None:
+            query = query.where(Ticket.raised_at >= _utc(self.raised_from))
+        if self.raised_to is not None:
+            query = query.where(Ticket.raised_at < _utc(self.raised_to))
+        return query
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give times with a UTC offset")
+    return moment
 
 
 def _view(row: Ticket) -> TicketView:
@@ -82,13 +124,16 @@ def build_router(
     def list_tickets(
         session: Annotated[Session, Depends(get_session)],
         user: Annotated[User, Depends(auth.current_user)],
-        status_: Annotated[str | None, Query(alias="status")] = None,
-        after: Annotated[int, Query(ge=0, description="Keyset: ids after this one.")] = 0,
+        filters: Annotated[TicketFilters, Depends()],
+        after: Annotated[int | None, Query(ge=0, description="Keyset: ids past this one.")] = None,
+        newest_first: Annotated[bool, Query(description="Order by id descending.")] = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> list[TicketView]:
-        query = select(Ticket).where(Ticket.id > after).order_by(Ticket.id).limit(limit)
-        if status_ is not None:
-            query = query.where(Ticket.status == status_)
+        """Tickets matching every filter given, a page at a time (pass the last id as after)."""
+        query = filters.apply(select(Ticket))
+        if after is not None:
+            query = query.where(Ticket.id < after if newest_first else Ticket.id > after)
+        query = query.order_by(Ticket.id.desc() if newest_first else Ticket.id).limit(limit)
         if user.role == Role.SQUAD_MEMBER:
             query = query.where(Ticket.squad_id == user.squad_id)
         return [_view(row) for row in session.scalars(query)]

@@ -107,3 +107,34 @@ def test_review_dispatch_rectify_through_http(client: tuple[TestClient, str]) ->
     assert rectified.status_code == 200 and rectified.json()["status"] == "rectified"
     bad = http.post(url, json={"action": "fly"}, headers=supervisor)
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 1),
+        ("?status=pending_review&type=clutter&camera=cam-east&squad=east&category=hospital", 1),
+        ("?status=closed", 0),
+        ("?type=stall", 0),
+        ("?squad=west", 0),
+        ("?category=school", 0),
+        ("?priority=normal", 1),
+        (f"?raised_from={(NOW - timedelta(hours=1)).isoformat()}", 1),
+        (f"?raised_to={(NOW - timedelta(hours=1)).isoformat()}", 0),
+        ("?newest_first=true&after=1000000000", 1),
+        ("?after=1000000000", 0),
+    ],
+)
+def test_list_filters(client: tuple[TestClient, str], query: str, expected: int) -> None:
+    http, _ = client
+    response = http.get(f"/api/v1/tickets{query.replace('+', '%2B')}", headers=login(http, "wang"))
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == expected
+
+
+def test_naive_times_in_filters_are_refused(client: tuple[TestClient, str]) -> None:
+    http, _ = client
+    response = http.get(
+        "/api/v1/tickets?raised_from=2026-11-27T08:00:00", headers=login(http, "wang")
+    )
+    assert response.status_code == 422
