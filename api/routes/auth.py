@@ -48,6 +48,18 @@ def make_auth(get_session: SessionDependency) -> AuthDependencies:
     return AuthDependencies(detector_node, current_user)
 
 
+MAX_ID = 2**31 - 1
+"""Ticket ids are 32-bit integers in the database; anything larger cannot exist."""
+
+
+def parse_ticket_id(ticket: str) -> int:
+    """``T-12`` → 12; anything else (or out of range) is a ticket that does not exist."""
+    number = ticket.removeprefix("T-")
+    if not number.isascii() or not number.isdigit() or int(number) > MAX_ID:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {ticket}")
+    return int(number)
+
+
 def visible(row: Ticket | None, user: User, ticket: str) -> Ticket:
     """The ticket if ``user`` may see it; another squad's ticket answers like a missing one."""
     if row is None or (user.role == Role.SQUAD_MEMBER and row.squad_id != user.squad_id):

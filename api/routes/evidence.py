@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.db.engine import Database
 from api.db.models import Ticket, User
 from api.domain import AuditEntry
-from api.routes.auth import AuthDependencies, visible
+from api.routes.auth import AuthDependencies, parse_ticket_id, visible
 from api.services import audit_log
 from api.services.tickets import ticket_key
 from api.storage import MEDIA_TYPES, BundleConflictError, BundleRejectedError, DirectoryStore
@@ -94,8 +94,7 @@ def build_router(
         user: Annotated[User, Depends(auth.current_user)],
     ) -> FileResponse:
         """One file of the ticket's bundle; video supports HTTP range requests (seeking)."""
-        number = ticket.removeprefix("T-")
-        row = visible(session.get(Ticket, int(number)) if number.isdigit() else None, user, ticket)
+        row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         path = store.path_of(row.incident_id, name) if row.manifest_sha256 else None
         if path is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence file {name!r}")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from api.db.engine import Database
 from api.db.models import KeyPoint, Squad, Ticket, User
 from api.domain import Action, TransitionRefusedError, ValidationFailedError
-from api.routes.auth import AuthDependencies, visible
+from api.routes.auth import MAX_ID, AuthDependencies, parse_ticket_id, visible
 from api.security.users import Role, log_in
 from api.services.tickets import NotFoundError, act, ticket_key
 
@@ -101,13 +101,6 @@ def _view(row: Ticket) -> TicketView:
     )
 
 
-def _ticket_id(ticket: str) -> int:
-    number = ticket.removeprefix("T-")
-    if not number.isdigit():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket {ticket}")
-    return int(number)
-
-
 def build_router(
     get_session: SessionDependency, database: Database, auth: AuthDependencies
 ) -> APIRouter:
@@ -125,7 +118,9 @@ def build_router(
         session: Annotated[Session, Depends(get_session)],
         user: Annotated[User, Depends(auth.current_user)],
         filters: Annotated[TicketFilters, Depends()],
-        after: Annotated[int | None, Query(ge=0, description="Keyset: ids past this one.")] = None,
+        after: Annotated[
+            int | None, Query(ge=0, le=MAX_ID, description="Keyset: ids past this one.")
+        ] = None,
         newest_first: Annotated[bool, Query(description="Order by id descending.")] = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> list[TicketView]:
@@ -144,7 +139,7 @@ def build_router(
         session: Annotated[Session, Depends(get_session)],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
-        return _view(visible(session.get(Ticket, _ticket_id(ticket)), user, ticket))
+        return _view(visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket))
 
     @router.post("/tickets/{ticket}/actions", response_model=TicketView)
     def act_on_ticket(
@@ -154,7 +149,7 @@ def build_router(
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Confirm, reject, dispatch, rectify, reinspect, reclassify or merge (409 if not now)."""
-        row = visible(session.get(Ticket, _ticket_id(ticket)), user, ticket)
+        row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         if user.role == Role.SQUAD_MEMBER and action.action not in SQUAD_ACTIONS:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
         try:

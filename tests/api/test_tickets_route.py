@@ -138,3 +138,22 @@ def test_naive_times_in_filters_are_refused(client: tuple[TestClient, str]) -> N
         "/api/v1/tickets?raised_from=2026-11-27T08:00:00", headers=login(http, "wang")
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/api/v1/tickets/T-99999999999999999999999", 404),
+        ("GET", "/api/v1/tickets/T-99999999999999999999999/evidence/clip.mp4", 404),
+        ("GET", "/api/v1/tickets/T-١٢", 404),  # non-ASCII digits
+        ("GET", "/api/v1/tickets/12", 404),
+        ("GET", "/api/v1/tickets?after=99999999999999999999999", 422),
+        ("POST", "/api/v1/tickets/T-99999999999999999999999/actions", 404),
+    ],
+)
+def test_odd_ticket_ids_are_404_not_500(
+    client: tuple[TestClient, str], method: str, path: str, expected: int
+) -> None:
+    http, _ = client
+    response = http.request(method, path, json={"action": "confirm"}, headers=login(http, "wang"))
+    assert response.status_code == expected, response.text
