@@ -26,6 +26,10 @@ SHADOW_RIM_SHARPNESS = 1.0
 """…and its rim adds less edge strength (Sobel) than it darkens the ground."""
 
 
+GROWTH_CONFIRM_S = 3.0
+"""A region grows only when its blob has reached beyond it for this long."""
+
+
 @dataclass
 class StillRegion:
     """One region newly occupied and then still, tracked across frames."""
@@ -47,6 +51,8 @@ class StillRegion:
     """Frames in which the region was seen still."""
     seen_now: bool = True
     """Seen in the latest frame (not merely kept alive while hidden)."""
+    growing_since_s: float | None = None
+    """Since when its still blob has reached beyond ``anchor``."""
     observations: int = 1
     """Frames since the region started, seen or not."""
     occluded_since_s: float | None = None
@@ -211,19 +217,25 @@ class RegionTracker:
                 # again from here.
                 region.first_still_s = t_s
                 _set_template(region, box, masks)
-                self._mark_seen(region, masks, t_s)
+                self._mark_seen(region, blob, masks, t_s)
                 return
         # Fill in what passers-by hid when the template was taken.
         fill = visible & ~region.template_valid
         region.template[fill] = current[fill]
         region.template_valid |= visible
-        if box_coverage(box, _grow(region.anchor, 4)) < 0.9:
-            # It grew (more goods put down): watch the larger place, keep its stillness.
+        if box_coverage(box, _grow(region.anchor, 4)) >= 0.9:
+            region.growing_since_s = None
+        elif region.growing_since_s is None:
+            region.growing_since_s = t_s
+        elif t_s - region.growing_since_s >= GROWTH_CONFIRM_S:
+            # It grew and stayed grown (more goods put down): watch the larger place and keep
+            # its stillness. Someone pausing beside it for a moment does not count.
             _set_template(region, _union(box, region.anchor), masks)
-        self._mark_seen(region, masks, t_s)
+            region.growing_since_s = None
+        self._mark_seen(region, blob, masks, t_s)
 
     @staticmethod
-    def _mark_seen(region: StillRegion, masks: ChangeMasks, t_s: float) -> None:
+    def _mark_seen(region: StillRegion, blob: Mask, masks: ChangeMasks, t_s: float) -> None:
         x1, y1, x2, y2 = region.box = region.anchor
         region.mask = masks.changed[y1:y2, x1:x2].copy()
         region.last_seen_s = t_s
