@@ -99,6 +99,23 @@ class Detections:
         return area
 
 
+def pair_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """IoU of two xyxy boxes in the same pixels (scalar twin of ``box_iou``)."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def pair_coverage(inner: Sequence[float], outer: Sequence[float]) -> float:
+    """Fraction of ``inner`` inside ``outer`` (scalar twin of ``box_coverage``)."""
+    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
+    return ix * iy / area if area > 0 else 0.0
+
+
 def box_iou(a: FloatArray, b: FloatArray) -> FloatArray:
     """Pairwise IoU of boxes ``a`` (N×4) and ``b`` (M×4), both xyxy in the same pixels."""
     top_left = np.maximum(a[:, None, :2], b[None, :, :2])

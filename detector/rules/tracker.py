@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from detector.analyzers.detections import pair_coverage, pair_iou
 from detector.incidents.record import IncidentRecord
 from detector.rules.geometry import BoxXYXY
 from detector.rules.scene import SceneConfig
@@ -47,21 +48,6 @@ class _Place:
     score: float
     scores: dict[str, float] = field(default_factory=dict)
     incident: IncidentRecord | None = None
-
-
-def _iou(a: BoxXYXY, b: BoxXYXY) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _coverage(inner: BoxXYXY, outer: BoxXYXY) -> float:
-    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
-    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    return ix * iy / area if area > 0 else 0.0
 
 
 def _blend(old: BoxXYXY, new: BoxXYXY) -> BoxXYXY:
@@ -110,14 +96,14 @@ class IncidentTracker:
 
     def _match(self, obs: Observation) -> _Place | None:
         same_type = [p for p in self._places if p.type == obs.type]
-        scored = [(_iou(p.box, obs.box_xyxy), i) for i, p in enumerate(same_type)]
+        scored = [(pair_iou(p.box, obs.box_xyxy), i) for i, p in enumerate(same_type)]
         best = max(scored, default=(0.0, -1))
         if best[0] >= SAME_PLACE_IOU:
             return same_type[best[1]]
         nested = [
             p
             for p in same_type
-            if max(_coverage(p.box, obs.box_xyxy), _coverage(obs.box_xyxy, p.box))
+            if max(pair_coverage(p.box, obs.box_xyxy), pair_coverage(obs.box_xyxy, p.box))
             >= SAME_PLACE_COVERAGE
         ]
         return nested[0] if nested else None
@@ -177,7 +163,7 @@ class IncidentTracker:
                 earlier.type == place.type
                 and ended_s is not None
                 and t_s - ended_s <= cooldown_s
-                and _iou(earlier.box_xyxy, place.box) >= SAME_PLACE_IOU
+                and pair_iou(earlier.box_xyxy, place.box) >= SAME_PLACE_IOU
             ):
                 return earlier.id
         return None

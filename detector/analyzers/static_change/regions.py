@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from detector.analyzers.detections import pair_coverage, pair_iou
 from detector.analyzers.static_change.background import ChangeMasks, Image, Mask
 from detector.analyzers.static_change.config import StaticChangeConfig
 
@@ -65,22 +66,6 @@ class StillRegion:
 def box_of(mask: Mask) -> BoxXYXY:
     ys, xs = np.nonzero(mask)
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-
-
-def box_iou(a: BoxXYXY, b: BoxXYXY) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
-
-
-def box_coverage(inner: BoxXYXY, outer: BoxXYXY) -> float:
-    """Fraction of ``inner`` inside ``outer``."""
-    ix = max(0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
-    iy = max(0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
-    area = (inner[2] - inner[0]) * (inner[3] - inner[1])
-    return ix * iy / area if area else 0.0
 
 
 def _grow(box: BoxXYXY, pixels: int) -> BoxXYXY:
@@ -202,7 +187,9 @@ class RegionTracker:
 
     @staticmethod
     def _belongs(region: StillRegion, box: BoxXYXY) -> bool:
-        return box_coverage(box, _grow(region.anchor, 4)) >= 0.6 or box_iou(region.box, box) >= 0.3
+        return (
+            pair_coverage(box, _grow(region.anchor, 4)) >= 0.6 or pair_iou(region.box, box) >= 0.3
+        )
 
     def _seen(self, region: StillRegion, blob: Mask, masks: ChangeMasks, t_s: float) -> None:
         box = box_of(blob)
@@ -223,7 +210,7 @@ class RegionTracker:
         fill = visible & ~region.template_valid
         region.template[fill] = current[fill]
         region.template_valid |= visible
-        if box_coverage(box, _grow(region.anchor, 4)) >= 0.9:
+        if pair_coverage(box, _grow(region.anchor, 4)) >= 0.9:
             region.growing_since_s = None
         elif region.growing_since_s is None:
             region.growing_since_s = t_s

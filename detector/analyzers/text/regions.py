@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detector.analyzers.detections import box_coverage, box_iou
+from detector.analyzers.detections import box_coverage, box_iou, pair_iou
 from detector.analyzers.text.appearance import (
     Box,
     Gray,
@@ -84,7 +84,7 @@ def union_box(a: Box, b: Box) -> Box:
 
 
 def iou(a: Box, b: Box) -> float:
-    return float(box_iou(as_array([a]), as_array([b]))[0, 0])
+    return pair_iou(a, b)
 
 
 def _near(a: Box, b: Box) -> bool:
