@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from detector.cli.output import console
+from detector.cli.service_db import service_session
 
 audit_app = typer.Typer(
     help="The ticket service's tamper-evident audit chain.", no_args_is_help=True
@@ -25,23 +26,11 @@ def verify_command(
     ] = None,
 ) -> None:
     """Re-hash every audit record; exit 1 on any edited, reordered or deleted record."""
-    from api.db.engine import Database
     from api.services import audit_log
-    from api.settings import ApiSettings
 
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    settings = ApiSettings.model_validate(overrides)
-    database = Database(settings.effective_database_url)
-    try:
-        with database.session() as session:
-            problems = audit_log.verify(session, anchored_head=expect_head)
-            newest = audit_log.head(session)
-    finally:
-        database.dispose()
+    with service_session(data_dir, database_url, migrate=False) as session:
+        problems = audit_log.verify(session, anchored_head=expect_head)
+        newest = audit_log.head(session)
     if problems:
         for problem in problems:
             console().print(f"[red]tampered:[/red] {problem}", highlight=False)

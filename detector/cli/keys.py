@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from detector.cli.output import console
+from detector.cli.service_db import service_session
 
 keys_app = typer.Typer(help="Detector nodes' API keys.", no_args_is_help=True)
 
@@ -20,21 +21,8 @@ def add_key(
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL.")] = None,
 ) -> None:
     """Create a key; only its hash is stored, so copy it now."""
-    from api.db.engine import Database
-    from api.db.migrate import upgrade
     from api.security.api_keys import issue_key
-    from api.settings import ApiSettings
 
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    database = Database(ApiSettings.model_validate(overrides).effective_database_url)
-    try:
-        upgrade(database.engine)
-        with database.session() as session:
-            issued = issue_key(session, name, now=datetime.now(UTC))
-    finally:
-        database.dispose()
+    with service_session(data_dir, database_url, migrate=True) as session:
+        issued = issue_key(session, name, now=datetime.now(UTC))
     console().print(f"API key for {issued.name} (shown once): {issued.plain}", soft_wrap=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from detector.cli.output import console
+from detector.cli.service_db import service_session
 
 users_app = typer.Typer(help="People who review and act on tickets.", no_args_is_help=True)
 
@@ -32,25 +33,10 @@ def add_user_command(
     database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL.")] = None,
 ) -> None:
     """Create a user; the password is stored as an argon2 hash."""
-    from api.db.engine import Database
-    from api.db.migrate import upgrade
     from api.security.users import Role, add_user
-    from api.settings import ApiSettings
 
     if role not in {r.value for r in Role}:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role")
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if database_url is not None:
-        overrides["database_url"] = database_url
-    database = Database(ApiSettings.model_validate(overrides).effective_database_url)
-    try:
-        upgrade(database.engine)
-        with database.session() as session:
-            add_user(
-                session, username, password, Role(role), now=datetime.now(UTC), squad_code=squad
-            )
-    finally:
-        database.dispose()
+    with service_session(data_dir, database_url, migrate=True) as session:
+        add_user(session, username, password, Role(role), now=datetime.now(UTC), squad_code=squad)
     console().print(f"user {username} ({role}) added")
