@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
+from api.domain import DomainError
 from api.routes import evidence, incidents, tickets
 from api.routes.auth import make_auth
+from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
 
@@ -52,6 +54,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         title="StreetOrder ticket service", version=detector.__version__, lifespan=lifespan
     )
 
+    app.add_exception_handler(DomainError, domain_error_handler)
     auth = make_auth(get_session)
     store = DirectoryStore(settings.evidence_dir)
     app.include_router(incidents.build_router(get_session, auth))

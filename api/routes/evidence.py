@@ -17,7 +17,7 @@ from api.domain import AuditEntry
 from api.routes.auth import AuthDependencies, parse_ticket_id, visible
 from api.services import audit_log
 from api.services.tickets import ticket_key
-from api.storage import MEDIA_TYPES, BundleConflictError, BundleRejectedError, DirectoryStore
+from api.storage import MEDIA_TYPES, DirectoryStore
 
 SessionDependency = Callable[[], Iterator[Session]]
 
@@ -56,12 +56,7 @@ def build_router(
             ).first()
             if ticket is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"no ticket for {incident_id}")
-            try:
-                digest = store.put_bundle(incident_id, archive, None)
-            except BundleRejectedError as exc:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-            except BundleConflictError as exc:
-                raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+            digest = store.put_bundle(incident_id, archive, None)
             if ticket.manifest_sha256 != digest:
                 before = {"manifest_sha256": ticket.manifest_sha256}
                 ticket.manifest_sha256 = digest

@@ -4,13 +4,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from api.domain import DomainError, ValidationFailedError
 from api.routes.auth import AuthDependencies
-from api.services.tickets import NotFoundError, ingest, ticket_key
+from api.services.tickets import ingest, ticket_key
 from detector.incidents.record import IncidentRecord
 
 SessionDependency = Callable[[], Iterator[Session]]
@@ -39,14 +38,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         actor: Annotated[str, Depends(auth.detector_node)],
     ) -> IngestResult:
         """Create the incident's ticket, or update it when the incident changed (200)."""
-        try:
-            ticket, created = ingest(session, incident, actor=actor, now=datetime.now(UTC))
-        except NotFoundError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-        except ValidationFailedError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-        except DomainError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        ticket, created = ingest(session, incident, actor=actor, now=datetime.now(UTC))
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return IngestResult(
             ticket=ticket_key(ticket.id),

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from api.db.engine import Database
 from api.db.models import KeyPoint, Squad, Ticket, User
-from api.domain import Action, TransitionRefusedError, ValidationFailedError
+from api.domain import Action
 from api.routes.auth import MAX_ID, AuthDependencies, parse_ticket_id, visible
 from api.security.users import Role, log_in
-from api.services.tickets import NotFoundError, act, ticket_key
+from api.services.tickets import act, ticket_key
 
 SessionDependency = Callable[[], Iterator[Session]]
 SQUAD_ACTIONS = frozenset({"rectify"})
@@ -152,14 +152,7 @@ def build_router(
         row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         if user.role == Role.SQUAD_MEMBER and action.action not in SQUAD_ACTIONS:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
-        try:
-            act(database, row.id, action, actor=user.username, now=datetime.now(UTC))
-        except TransitionRefusedError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-        except ValidationFailedError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
-        except NotFoundError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+        act(database, row.id, action, actor=user.username, now=datetime.now(UTC))
         session.expire_all()
         return _view(visible(session.get(Ticket, row.id), user, ticket))
 
