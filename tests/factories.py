@@ -118,3 +118,45 @@ def render_clip(path: Path, script: StreetScript) -> Path:
     """Encode a scripted street (people, cars, light drift, a box put down) at 2 s GOPs."""
     write_video(render_frames(script), path, fps=script.fps)
     return path
+
+
+def add_place(
+    session: Any,
+    *,
+    camera_id: str,
+    category: str = "market",
+    squad_code: str = "squad-1",
+) -> Any:
+    """A squad, a key point of ``category`` in its area and a camera there; returns the camera."""
+    from api.db.models import Camera, KeyPoint, Squad
+
+    squad = Squad(code=squad_code, name=f"{squad_code} 中队")
+    session.add(squad)
+    session.flush()
+    key_point = KeyPoint(name=f"{category} point", category=category, squad_id=squad.id)
+    session.add(key_point)
+    session.flush()
+    camera = Camera(id=camera_id, name=camera_id, key_point_id=key_point.id, squad_id=squad.id)
+    session.add(camera)
+    session.flush()
+    return camera
+
+
+def purge_service_rows(database: Any) -> None:
+    """Delete every row a ticket-service test committed, children first."""
+    from sqlalchemy import delete
+
+    from api.db import models
+
+    with database.session() as session:
+        for model in (
+            models.AuditRecord,
+            models.UserSession,
+            models.User,
+            models.ApiKey,
+            models.Ticket,
+            models.Camera,
+            models.KeyPoint,
+            models.Squad,
+        ):
+            session.execute(delete(model))

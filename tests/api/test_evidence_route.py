@@ -11,18 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from api.db.engine import Database
-from api.db.models import ApiKey, Camera, KeyPoint, Squad, Ticket, User, UserSession
-from api.db.models import AuditRecord as AuditRow
 from api.main import create_app
 from api.security.api_keys import issue_key
 from api.security.users import Role, add_user
 from api.services.tickets import ingest, ticket_key
 from api.settings import ApiSettings
 from detector.evidence.bundle import Provenance, write_bundle
-from tests.factories import make_clip, make_incident, read_packets
+from tests.factories import add_place, make_clip, make_incident, purge_service_rows, read_packets
 
 NOW = datetime.now(UTC)
 INCIDENT_ID = "cam-ev-clutter-1"
@@ -61,14 +59,7 @@ def service(
     url = engine.url.render_as_string(hide_password=False)
     database = Database(url)
     with database.session() as session:
-        squad = Squad(code="ev", name="三中队")
-        session.add(squad)
-        session.flush()
-        key_point = KeyPoint(name="地铁站", category="metro_station", squad_id=squad.id)
-        session.add(key_point)
-        session.flush()
-        session.add(Camera(id="cam-ev", key_point_id=key_point.id, squad_id=squad.id))
-        session.flush()
+        add_place(session, camera_id="cam-ev", category="metro_station", squad_code="ev")
         incident = make_incident(id=INCIDENT_ID, camera="cam-ev", raised_s=None, raised_at=NOW)
         ticket = ticket_key(ingest(session, incident, actor="node", now=NOW)[0].id)
         key = issue_key(session, "node-ev", now=NOW).plain
@@ -81,9 +72,7 @@ def service(
             ).json()["access_token"]
             yield client, {"X-API-Key": key}, {"Authorization": f"Bearer {token}"}, ticket
     finally:
-        with database.session() as session:
-            for model in (AuditRow, UserSession, User, ApiKey, Ticket, Camera, KeyPoint, Squad):
-                session.execute(delete(model))
+        purge_service_rows(database)
         database.dispose()
 
 

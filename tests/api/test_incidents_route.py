@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from api.db.engine import Database
-from api.db.models import ApiKey, Camera, KeyPoint, Squad, Ticket
-from api.db.models import AuditRecord as AuditRow
 from api.main import create_app
 from api.security.api_keys import issue_key
 from api.settings import ApiSettings
+from tests.factories import add_place, purge_service_rows
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 INCIDENT = {
@@ -35,22 +34,14 @@ def service(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
     url = engine.url.render_as_string(hide_password=False)
     database = Database(url)
     with database.session() as session:
-        squad = Squad(code="squad-h", name="一中队")
-        session.add(squad)
-        session.flush()
-        key_point = KeyPoint(name="菜市场", category="market", squad_id=squad.id)
-        session.add(key_point)
-        session.flush()
-        session.add(Camera(id="cam-http", key_point_id=key_point.id, squad_id=squad.id))
+        add_place(session, camera_id="cam-http", squad_code="squad-h")
         key = issue_key(session, "node-1", now=NOW).plain
     settings = ApiSettings(data_dir=tmp_path, database_url=url)
     try:
         with TestClient(create_app(settings)) as client:
             yield client, key
     finally:
-        with database.session() as session:
-            for model in (AuditRow, Ticket, Camera, KeyPoint, Squad, ApiKey):
-                session.execute(delete(model))
+        purge_service_rows(database)
         database.dispose()
 
 

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 
 from api.db.engine import Database
 from api.db.migrate import upgrade
-from api.db.models import Camera, KeyPoint, Squad
 from api.main import create_app
 from api.security.api_keys import issue_key
 from api.security.users import Role, add_user
 from api.settings import ApiSettings
+from tests.factories import add_place
 
 NOW = datetime.now(UTC)
 AUTH: dict[str, str] = {}
@@ -31,13 +31,7 @@ def service_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     database = Database(settings_.effective_database_url)
     upgrade(database.engine)
     with database.session() as session:
-        squad = Squad(code="fz", name="fuzz")
-        session.add(squad)
-        session.flush()
-        key_point = KeyPoint(name="kp", category="market", squad_id=squad.id)
-        session.add(key_point)
-        session.flush()
-        session.add(Camera(id="cam-test", key_point_id=key_point.id, squad_id=squad.id))
+        add_place(session, camera_id="cam-test", squad_code="fz")
         AUTH["X-API-Key"] = issue_key(session, "fuzz-node", now=NOW).plain
         add_user(session, "fuzz", "correct horse battery", Role.SUPERVISOR, now=NOW)
     database.dispose()

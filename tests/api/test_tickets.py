@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
 
 from api.db.engine import Database
 from api.db.models import AuditRecord as AuditRow
@@ -16,7 +16,7 @@ from api.domain import Confirm, Dispatch, Reject, RejectReason, TicketStatus, Tr
 from api.services import audit_log
 from api.services.tickets import act, ingest
 from detector.incidents.record import IncidentRecord
-from tests.factories import make_incident
+from tests.factories import make_incident, purge_service_rows
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -38,9 +38,7 @@ def database(engine: Engine) -> Iterator[Database]:
     try:
         yield db
     finally:
-        with db.session() as session:
-            for model in (AuditRow, Ticket, Camera, KeyPoint, Squad):
-                session.execute(delete(model))
+        purge_service_rows(db)
         db.dispose()
 
 

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from api.db.engine import Database
-from api.db.models import AuditRecord as AuditRow
-from api.db.models import Camera, KeyPoint, Squad, Ticket, User, UserSession
+from api.db.models import Camera, KeyPoint, Squad
 from api.main import create_app
 from api.security.users import Role, add_user
 from api.services.tickets import ingest, ticket_key
 from api.settings import ApiSettings
-from tests.factories import make_incident
+from tests.factories import make_incident, purge_service_rows
 
 NOW = datetime.now(UTC)
 PASSWORD = "correct horse battery"
@@ -53,9 +52,7 @@ def client(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
         ) as test_client:
             yield test_client, key
     finally:
-        with database.session() as session:
-            for model in (AuditRow, UserSession, User, Ticket, Camera, KeyPoint, Squad):
-                session.execute(delete(model))
+        purge_service_rows(database)
         database.dispose()
 
 
