@@ -17,7 +17,7 @@ import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
 from api.domain import DomainError
-from api.routes import evidence, incidents, tickets
+from api.routes import evidence, incidents, places, session, tickets
 from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
@@ -57,7 +57,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_exception_handler(DomainError, domain_error_handler)
     auth = make_auth(get_session)
     store = DirectoryStore(settings.evidence_dir)
+    app.include_router(
+        session.build_router(get_session, auth, cookie_secure=settings.cookie_secure)
+    )
     app.include_router(incidents.build_router(get_session, auth))
+    app.include_router(places.build_router(get_session, auth))
     app.include_router(tickets.build_router(get_session, database, auth))
     app.include_router(
         evidence.build_router(get_session, database, auth, store, settings.max_bundle_bytes)

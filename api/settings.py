@@ -27,6 +27,11 @@ class ApiSettings(BaseSettings):
         description="Largest evidence bundle upload accepted (HTTP 413 above).",
     )
 
+    cookie_secure: bool = Field(
+        False,
+        description="Send the session cookie over HTTPS only; turn on behind a TLS proxy.",
+    )
+
     @property
     def evidence_dir(self) -> Path:
         return self.data_dir / "evidence"

@@ -133,7 +133,9 @@ def add_place(
     squad = Squad(code=squad_code, name=f"{squad_code} 中队")
     session.add(squad)
     session.flush()
-    key_point = KeyPoint(name=f"{category} point", category=category, squad_id=squad.id)
+    key_point = KeyPoint(
+        code=f"{squad_code}-{category}", name=f"{category} point", category=category, squad_id=squad.id
+    )
     session.add(key_point)
     session.flush()
     camera = Camera(id=camera_id, name=camera_id, key_point_id=key_point.id, squad_id=squad.id)

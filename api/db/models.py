@@ -27,6 +27,9 @@ class KeyPoint(Base):
     __tablename__ = "key_point"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    """The bureau's own short name for the place (``xx-hospital-east-gate``); stable across
+    re-registration, unlike ``id``."""
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
     squad_id: Mapped[int | None] = mapped_column(ForeignKey("squad.id"))

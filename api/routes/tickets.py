@@ -5,31 +5,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
 from api.db.models import KeyPoint, Squad, Ticket, User
-from api.domain import Action
+from api.domain import (
+    Action,
+    Confirm,
+    Dispatch,
+    Merge,
+    Reclassify,
+    Rectify,
+    Reinspect,
+    Reject,
+)
 from api.routes.auth import MAX_ID, AuthDependencies, parse_ticket_id, visible
-from api.security.users import Role, log_in
+from api.security.users import Role
 from api.services.tickets import act, ticket_key
 
 SessionDependency = Callable[[], Iterator[Session]]
 SQUAD_ACTIONS = frozenset({"rectify"})
 """What a squad member may do; reviewing and dispatching is the supervisors' job."""
-
-
-class Credentials(BaseModel):
-    username: str
-    password: str
-
-
-class Token(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
+ACTION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in."},
+    403: {"description": "This role may not do this, or a cookie session sent no CSRF token."},
+    404: {"description": "No such ticket (or another squad's)."},
+    409: {"description": "Not allowed from the ticket's status; the message names what is."},
+    422: {"description": "The action does not fit (a past deadline, an unknown type…)."},
+}
 
 
 class TicketView(BaseModel):
@@ -106,13 +112,6 @@ def build_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
-    @router.post("/auth/token", response_model=Token, tags=["auth"])
-    def token(credentials: Credentials, session: Annotated[Session, Depends(get_session)]) -> Token:
-        issued = log_in(session, credentials.username, credentials.password, now=datetime.now(UTC))
-        if issued is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
-        return Token(access_token=issued)
-
     @router.get("/tickets", response_model=list[TicketView])
     def list_tickets(
         session: Annotated[Session, Depends(get_session)],
@@ -141,19 +140,84 @@ def build_router(
     ) -> TicketView:
         return _view(visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket))
 
-    @router.post("/tickets/{ticket}/actions", response_model=TicketView)
-    def act_on_ticket(
-        ticket: str,
-        action: Annotated[Action, Body(discriminator="action")],
-        session: Annotated[Session, Depends(get_session)],
-        user: Annotated[User, Depends(auth.current_user)],
-    ) -> TicketView:
-        """Confirm, reject, dispatch, rectify, reinspect, reclassify or merge (409 if not now)."""
+    def perform(ticket: str, action: Action, session: Session, user: User) -> TicketView:
         row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         if user.role == Role.SQUAD_MEMBER and action.action not in SQUAD_ACTIONS:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
         act(database, row.id, action, actor=user.username, now=datetime.now(UTC))
         session.expire_all()
         return _view(visible(session.get(Ticket, row.id), user, ticket))
+
+    @router.post("/tickets/{ticket}/confirm", response_model=TicketView, responses=ACTION_ANSWERS)
+    def confirm(
+        ticket: str,
+        body: Confirm,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """The violation is real (supervisors)."""
+        return perform(ticket, body, session, user)
+
+    @router.post("/tickets/{ticket}/reject", response_model=TicketView, responses=ACTION_ANSWERS)
+    def reject(
+        ticket: str,
+        body: Reject,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """Not a violation: false detection, permitted activity, duplicate or other (+ note)."""
+        return perform(ticket, body, session, user)
+
+    @router.post("/tickets/{ticket}/dispatch", response_model=TicketView, responses=ACTION_ANSWERS)
+    def dispatch(
+        ticket: str,
+        body: Dispatch,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """Send a confirmed ticket to a squad with a deadline (UTC)."""
+        return perform(ticket, body, session, user)
+
+    @router.post("/tickets/{ticket}/rectify", response_model=TicketView, responses=ACTION_ANSWERS)
+    def rectify(
+        ticket: str,
+        body: Rectify,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """The squad put the place right (photo and note); squad members may do this."""
+        return perform(ticket, body, session, user)
+
+    @router.post("/tickets/{ticket}/reinspect", response_model=TicketView, responses=ACTION_ANSWERS)
+    def reinspect(
+        ticket: str,
+        body: Reinspect,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """Look back: ``pass`` closes the ticket, ``fail`` sends it back to the squad."""
+        return perform(ticket, body, session, user)
+
+    @router.post(
+        "/tickets/{ticket}/reclassify", response_model=TicketView, responses=ACTION_ANSWERS
+    )
+    def reclassify(
+        ticket: str,
+        body: Reclassify,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """Correct the violation type of an open ticket."""
+        return perform(ticket, body, session, user)
+
+    @router.post("/tickets/{ticket}/merge", response_model=TicketView, responses=ACTION_ANSWERS)
+    def merge(
+        ticket: str,
+        body: Merge,
+        session: Annotated[Session, Depends(get_session)],
+        user: Annotated[User, Depends(auth.current_user)],
+    ) -> TicketView:
+        """Fold this ticket into another open one about the same violation."""
+        return perform(ticket, body, session, user)
 
     return router

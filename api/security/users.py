@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.db.models import Squad, User, UserSession
@@ -94,3 +95,18 @@ def user_for_token(session: Session, token: str, *, now: datetime) -> User | Non
     if row is None or row.expires_at <= now:
         return None
     return session.get(User, row.user_id)
+
+
+def log_out(session: Session, token: str) -> None:
+    """End the session ``token`` belongs to; its cookie or bearer token stops working."""
+    session.execute(delete(UserSession).where(UserSession.token_hash == _digest(token)))
+
+
+def csrf_token_for(token: str) -> str:
+    """The CSRF token of a session: derived from its secret, so nothing more is stored and a
+    page that cannot read the session cookie cannot compute it."""
+    return hashlib.sha256(b"streetorder-csrf:" + token.encode()).hexdigest()
+
+
+def csrf_matches(token: str, sent: str | None) -> bool:
+    return sent is not None and hmac.compare_digest(csrf_token_for(token), sent)

@@ -17,9 +17,11 @@ from api.domain import (
     Action,
     AuditEntry,
     DomainError,
+    Merge,
     NewTicket,
     PastTicket,
     Priority,
+    Reclassify,
     TicketState,
     TicketStatus,
     TransitionRefusedError,
@@ -29,6 +31,7 @@ from api.domain import (
 )
 from api.services import audit_log
 from detector.incidents.record import IncidentRecord
+from detector.incidents.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,10 @@ re-decided this many times at most."""
 
 class NotFoundError(DomainError):
     """A ticket, camera or squad that does not exist (HTTP 404)."""
+
+
+MAX_TICKET_ID = 2**31 - 1
+"""Ticket ids are 32-bit integers in the database."""
 
 
 def ticket_key(row_id: int) -> str:
@@ -184,6 +191,7 @@ def _act_once(
             raise NotFoundError(f"no ticket {ticket_key(ticket_id)}")
         state = TicketState.model_validate(row.state)
         try:
+            _check_references(session, row, action)
             new = apply(state, action, actor=actor, now=now)
         except TransitionRefusedError as exc:
             refused = exc
@@ -194,12 +202,33 @@ def _act_once(
         else:
             before = _snapshot(row)
             _write(session, row, new, now)
-            audit_log.append(
-                session, _entry(actor, action.action, now, row, before, _snapshot(row))
-            )
+            # The action itself goes into the record so its note is never lost.
+            after = _snapshot(row) | {"action": action.model_dump(mode="json")}
+            audit_log.append(session, _entry(actor, action.action, now, row, before, after))
     if refused is not None:
         raise refused
     return new
+
+
+def _check_references(session: Session, row: Ticket, action: Action) -> None:
+    """What the pure life cycle cannot know: whether a type or a ticket named exists."""
+    if isinstance(action, Reclassify):
+        codes = load_taxonomy().violation_codes
+        if action.violation_type not in codes:
+            raise ValidationFailedError(
+                "violation_type",
+                f"unknown type {action.violation_type!r}; known: {', '.join(codes)}",
+            )
+    if isinstance(action, Merge):
+        number = action.into.removeprefix("T-")
+        usable = number.isascii() and number.isdigit() and int(number) <= MAX_TICKET_ID
+        target = session.get(Ticket, int(number)) if usable else None
+        if target is None:
+            raise ValidationFailedError("into", f"no ticket {action.into}")
+        if target.status in {TicketStatus.MERGED, TicketStatus.REJECTED, TicketStatus.CLOSED}:
+            raise ValidationFailedError(
+                "into", f"ticket {action.into} is {target.status}: merge into an open ticket"
+            )
 
 
 def _write(session: Session, row: Ticket, new: TicketState, now: datetime) -> None:

@@ -17,6 +17,7 @@ from detector.cli.audit import audit_app
 from detector.cli.ingest import ingest_command
 from detector.cli.keys import keys_app
 from detector.cli.output import console, err_console
+from detector.cli.places import places_app
 from detector.cli.serve import serve_command
 from detector.cli.users import users_app
 from detector.cli.watch import watch_command
@@ -36,6 +37,7 @@ app.command("watch")(watch_command)
 app.command("serve")(serve_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(places_app, name="places")
 app.add_typer(users_app, name="users")
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api.db.engine import make_engine
+from api.db.engine import Database, make_engine
 from api.db.migrate import upgrade
+from api.db.models import Camera, KeyPoint, Squad
+from api.main import create_app
+from api.security.users import Role, add_user
+from api.services.tickets import ingest, ticket_key
+from api.settings import ApiSettings
+from tests.factories import make_incident, purge_service_rows
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get(
+    "STREETORDER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+"""The machine's PostgreSQL; point parallel test runs at separate databases with the variable."""
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -28,7 +40,7 @@ def engine(
     try:
         upgrade(engine)
     except OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({exc.orig})")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.orig})")
     yield engine
     engine.dispose()
 
@@ -49,3 +61,52 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "service"
+
+
+NOW = datetime.now(UTC)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def client(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    """The app and one pending ticket at an east-squad hospital; users: supervisor ``wang``,
+    admin ``root``, squad members ``li-east`` and ``zhao-west`` (all with ``PASSWORD``)."""
+    url = engine.url.render_as_string(hide_password=False)
+    database = Database(url)
+    with database.session() as session:
+        east, west = Squad(code="east", name="东中队"), Squad(code="west", name="西中队")
+        session.add_all([east, west])
+        session.flush()
+        key_point = KeyPoint(
+            code="hospital-1", name="XX医院", category="hospital", squad_id=east.id
+        )
+        session.add(key_point)
+        session.flush()
+        session.add(Camera(id="cam-east", key_point_id=key_point.id, squad_id=east.id))
+        session.flush()
+        incident = make_incident(
+            id="cam-east-clutter-1", camera="cam-east", raised_s=None, raised_at=NOW
+        )
+        ticket = ingest(session, incident, actor="node", now=NOW)[0]
+        for name, role, squad in (
+            ("wang", Role.SUPERVISOR, None),
+            ("root", Role.ADMIN, None),
+            ("li-east", Role.SQUAD_MEMBER, "east"),
+            ("zhao-west", Role.SQUAD_MEMBER, "west"),
+        ):
+            add_user(session, name, PASSWORD, role, now=NOW, squad_code=squad)
+        key = ticket_key(ticket.id)
+    try:
+        with TestClient(
+            create_app(ApiSettings(data_dir=tmp_path, database_url=url))
+        ) as test_client:
+            yield test_client, key
+    finally:
+        purge_service_rows(database)
+        database.dispose()
+
+
+def login(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

@@ -26,7 +26,7 @@ def place(session: Session) -> Camera:
     squad = Squad(code="squad-1", name="一中队")
     session.add(squad)
     session.flush()
-    key_point = KeyPoint(name="XX小学门口", category="school", squad_id=squad.id)
+    key_point = KeyPoint(code="school-1", name="XX小学门口", category="school", squad_id=squad.id)
     session.add(key_point)
     session.flush()
     camera = Camera(id="cam-01", name="校门东", key_point_id=key_point.id, squad_id=squad.id)

@@ -29,7 +29,9 @@ def database(engine: Engine) -> Iterator[Database]:
         squad = Squad(code="squad-1", name="一中队")
         session.add_all([squad, Squad(code="squad-2", name="二中队")])
         session.flush()
-        key_point = KeyPoint(name="XX小学门口", category="school", squad_id=squad.id)
+        key_point = KeyPoint(
+            code="school-1", name="XX小学门口", category="school", squad_id=squad.id
+        )
         session.add(key_point)
         session.flush()
         session.add(

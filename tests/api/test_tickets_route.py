@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.db.engine import Database
-from api.db.models import Camera, KeyPoint, Squad
-from api.main import create_app
-from api.security.users import Role, add_user
-from api.services.tickets import ingest, ticket_key
-from api.settings import ApiSettings
-from tests.factories import make_incident, purge_service_rows
-
-NOW = datetime.now(UTC)
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def client(engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    url = engine.url.render_as_string(hide_password=False)
-    database = Database(url)
-    with database.session() as session:
-        east, west = Squad(code="east", name="东中队"), Squad(code="west", name="西中队")
-        session.add_all([east, west])
-        session.flush()
-        key_point = KeyPoint(name="XX医院", category="hospital", squad_id=east.id)
-        session.add(key_point)
-        session.flush()
-        session.add(Camera(id="cam-east", key_point_id=key_point.id, squad_id=east.id))
-        session.flush()
-        incident = make_incident(
-            id="cam-east-clutter-1", camera="cam-east", raised_s=None, raised_at=NOW
-        )
-        ticket = ingest(session, incident, actor="node", now=NOW)[0]
-        for name, role, squad in (
-            ("wang", Role.SUPERVISOR, None),
-            ("li-east", Role.SQUAD_MEMBER, "east"),
-            ("zhao-west", Role.SQUAD_MEMBER, "west"),
-        ):
-            add_user(session, name, PASSWORD, role, now=NOW, squad_code=squad)
-        key = ticket_key(ticket.id)
-    try:
-        with TestClient(
-            create_app(ApiSettings(data_dir=tmp_path, database_url=url))
-        ) as test_client:
-            yield test_client, key
-    finally:
-        purge_service_rows(database)
-        database.dispose()
-
-
-def login(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from api.services import audit_log
+from tests.api.conftest import NOW, login
 
 
 def test_wrong_password_and_missing_token_are_401(client: tuple[TestClient, str]) -> None:
@@ -84,26 +35,64 @@ def test_a_squad_member_sees_only_its_own_squads_tickets(client: tuple[TestClien
 def test_review_dispatch_rectify_through_http(client: tuple[TestClient, str]) -> None:
     http, ticket = client
     supervisor, member = login(http, "wang"), login(http, "li-east")
-    url = f"/api/v1/tickets/{ticket}/actions"
-    assert http.post(url, json={"action": "confirm"}, headers=member).status_code == 403
-    confirmed = http.post(url, json={"action": "confirm"}, headers=supervisor)
+    url = f"/api/v1/tickets/{ticket}"
+    assert http.post(f"{url}/confirm", json={}, headers=member).status_code == 403
+    confirmed = http.post(f"{url}/confirm", json={"note": "看过录像"}, headers=supervisor)
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
-    again = http.post(url, json={"action": "confirm"}, headers=supervisor)
+    again = http.post(f"{url}/confirm", json={}, headers=supervisor)
     assert again.status_code == 409
     assert "allowed actions: dispatch" in again.json()["detail"]
     deadline = (NOW + timedelta(days=2)).isoformat()
     dispatched = http.post(
-        url, json={"action": "dispatch", "squad": "east", "deadline": deadline}, headers=supervisor
+        f"{url}/dispatch", json={"squad": "east", "deadline": deadline}, headers=supervisor
     )
     assert dispatched.status_code == 200, dispatched.text
     rectified = http.post(
-        url,
-        json={"action": "rectify", "photo_ref": "photos/after.jpg", "note": "已清理"},
+        f"{url}/rectify",
+        json={"photo_ref": "photos/after.jpg", "note": "已清理"},
         headers=member,
     )
     assert rectified.status_code == 200 and rectified.json()["status"] == "rectified"
-    bad = http.post(url, json={"action": "fly"}, headers=supervisor)
-    assert bad.status_code == 422
+    closed = http.post(f"{url}/reinspect", json={"outcome": "pass"}, headers=supervisor)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert http.post(f"{url}/fly", json={}, headers=supervisor).status_code in (404, 405)
+
+
+def test_an_action_note_is_kept_in_the_audit_log(
+    client: tuple[TestClient, str], engine: Engine
+) -> None:
+    http, ticket = client
+    http.post(
+        f"/api/v1/tickets/{ticket}/confirm", json={"note": "看过录像"}, headers=login(http, "wang")
+    )
+    with Database(engine.url.render_as_string(hide_password=False)).session() as session:
+        newest = audit_log.head(session)
+    assert newest is not None and newest.action == "confirm"
+    assert newest.after is not None
+    action = newest.after["action"]
+    assert isinstance(action, dict) and action["note"] == "看过录像"
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "expected"),
+    [
+        ("reclassify", {"violation_type": "stall"}, 200),
+        ("reclassify", {"violation_type": "jaywalking"}, 422),
+        ("merge", {"into": "T-2147483647"}, 422),
+        ("merge", {"into": "T-99999999999999999999"}, 422),
+        ("merge", {"into": "not-a-ticket"}, 422),
+        ("reject", {"reason": "other"}, 422),
+        ("dispatch", {"squad": "east", "deadline": "2020-01-01T00:00:00+00:00"}, 409),
+    ],
+)
+def test_actions_naming_things_that_do_not_exist_are_422(
+    client: tuple[TestClient, str], action: str, body: dict[str, str], expected: int
+) -> None:
+    http, ticket = client
+    response = http.post(
+        f"/api/v1/tickets/{ticket}/{action}", json=body, headers=login(http, "wang")
+    )
+    assert response.status_code == expected, response.text
 
 
 @pytest.mark.parametrize(
@@ -145,12 +134,12 @@ def test_naive_times_in_filters_are_refused(client: tuple[TestClient, str]) -> N
         ("GET", "/api/v1/tickets/T-١٢", 404),  # non-ASCII digits
         ("GET", "/api/v1/tickets/12", 404),
         ("GET", "/api/v1/tickets?after=99999999999999999999999", 422),
-        ("POST", "/api/v1/tickets/T-99999999999999999999999/actions", 404),
+        ("POST", "/api/v1/tickets/T-99999999999999999999999/confirm", 404),
     ],
 )
 def test_odd_ticket_ids_are_404_not_500(
     client: tuple[TestClient, str], method: str, path: str, expected: int
 ) -> None:
     http, _ = client
-    response = http.request(method, path, json={"action": "confirm"}, headers=login(http, "wang"))
+    response = http.request(method, path, json={}, headers=login(http, "wang"))
     assert response.status_code == expected, response.text
