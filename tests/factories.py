@@ -134,7 +134,10 @@ def add_place(
     session.add(squad)
     session.flush()
     key_point = KeyPoint(
-        code=f"{squad_code}-{category}", name=f"{category} point", category=category, squad_id=squad.id
+        code=f"{squad_code}-{category}",
+        name=f"{category} point",
+        category=category,
+        squad_id=squad.id,
     )
     session.add(key_point)
     session.flush()
