@@ -1,17 +1,15 @@
-"""Tickets for people: log in, list, read and act — squad members only see their squad's."""
+"""Tickets for people: list, read and act — squad members only see their squad's."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
-from api.db.models import KeyPoint, Squad, Ticket, User
+from api.db.models import Ticket, User
 from api.domain import (
     Action,
     Confirm,
@@ -23,6 +21,14 @@ from api.domain import (
     Reject,
 )
 from api.routes.auth import MAX_ID, AuthDependencies, parse_ticket_id, visible
+from api.routes.ticket_list import (
+    SORT_PATTERN,
+    SortOrder,
+    TicketFilters,
+    base_query,
+    decode_cursor,
+    encode_cursor,
+)
 from api.security.users import Role
 from api.services.tickets import act, ticket_key
 
@@ -40,69 +46,55 @@ ACTION_ANSWERS: dict[int | str, dict[str, Any]] = {
 
 class TicketView(BaseModel):
     ticket: str
+    """``T-<n>``."""
     incident_id: str
     type: str
-    camera: str
-    squad_id: int
+    """Violation code from datasets/taxonomy.yaml (after any reclassification)."""
     status: str
     priority: str
+    camera: str
+    key_point: str
+    """The key point's code."""
+    category: str
+    """The key point's category (school, hospital…)."""
+    squad: str
+    """The squad's code."""
+    squad_id: int
+    first_seen_at: datetime | None
     raised_at: datetime
+    ended_at: datetime | None
+    """When the thing was gone again; null while it is still there."""
+    deadline: datetime | None
+    box_xyxy: tuple[float, float, float, float]
+    """The incident box (x1, y1, x2, y2) in pixels of the camera's frame."""
     score: float
+    scores: dict[str, float]
+    manifest_sha256: str | None
+    """The evidence bundle's manifest hash; null until the bundle is uploaded."""
     state: dict[str, Any]
 
 
-@dataclass
-class TicketFilters:
-    """List filters; each given one must hold."""
-
-    status: Annotated[str | None, Query()] = None
-    type: Annotated[str | None, Query(description="Violation code.")] = None
-    priority: Annotated[str | None, Query()] = None
-    camera: Annotated[str | None, Query()] = None
-    squad: Annotated[str | None, Query(description="Squad code.")] = None
-    category: Annotated[str | None, Query(description="Key-point category code.")] = None
-    raised_from: Annotated[datetime | None, Query(description="UTC, inclusive.")] = None
-    raised_to: Annotated[datetime | None, Query(description="UTC, exclusive.")] = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        for column, value in (
-            (Ticket.status, self.status),
-            (Ticket.type, self.type),
-            (Ticket.priority, self.priority),
-            (Ticket.camera_id, self.camera),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        if self.squad is not None:
-            query = query.join(Squad, Squad.id == Ticket.squad_id).where(Squad.code == self.squad)
-        if self.category is not None:
-            query = query.join(KeyPoint, KeyPoint.id == Ticket.key_point_id).where(
-                KeyPoint.category == self.category
-            )
-        if self.raised_from is not None:
-            query = query.where(Ticket.raised_at >= _utc(self.raised_from))
-        if self.raised_to is not None:
-            query = query.where(Ticket.raised_at < _utc(self.raised_to))
-        return query
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give times with a UTC offset")
-    return moment
-
-
-def _view(row: Ticket) -> TicketView:
+def _view(row: Ticket, key_point: str, category: str, squad: str) -> TicketView:
+    box = row.box_xyxy
     return TicketView(
         ticket=ticket_key(row.id),
         incident_id=row.incident_id,
         type=row.type,
-        camera=row.camera_id,
-        squad_id=row.squad_id,
         status=row.status,
         priority=row.priority,
+        camera=row.camera_id,
+        key_point=key_point,
+        category=category,
+        squad=squad,
+        squad_id=row.squad_id,
+        first_seen_at=row.first_seen_at,
         raised_at=row.raised_at,
+        ended_at=row.ended_at,
+        deadline=row.deadline,
+        box_xyxy=(box["x1"], box["y1"], box["x2"], box["y2"]),
         score=row.score,
+        scores=row.scores,
+        manifest_sha256=row.manifest_sha256,
         state=row.state,
     )
 
@@ -112,25 +104,55 @@ def build_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
+    def one(session: Session, user: User, ticket: str) -> TicketView:
+        found = session.execute(base_query().where(Ticket.id == parse_ticket_id(ticket))).first()
+        row, key_point, category, squad = found if found is not None else (None, "", "", "")
+        return _view(visible(row, user, ticket), key_point, category, squad)
+
     @router.get("/tickets", response_model=list[TicketView])
     def list_tickets(
+        response: Response,
         session: Annotated[Session, Depends(get_session)],
         user: Annotated[User, Depends(auth.current_user)],
         filters: Annotated[TicketFilters, Depends()],
-        after: Annotated[
-            int | None, Query(ge=0, le=MAX_ID, description="Keyset: ids past this one.")
+        sort: Annotated[
+            str,
+            Query(
+                pattern=SORT_PATTERN,
+                description="Up to three of id, raised_at, score, priority; '-' for "
+                "descending, e.g. '-priority,score' (urgent first, least sure first).",
+            ),
+        ] = "id",
+        cursor: Annotated[
+            str | None,
+            Query(max_length=512, description="X-Next-Cursor of the previous page."),
         ] = None,
-        newest_first: Annotated[bool, Query(description="Order by id descending.")] = False,
+        after: Annotated[
+            int | None, Query(ge=0, le=MAX_ID, description="Ids past this one (sort by id).")
+        ] = None,
+        newest_first: Annotated[bool, Query(description="Shorthand for sort=-id.")] = False,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> list[TicketView]:
-        """Tickets matching every filter given, a page at a time (pass the last id as after)."""
-        query = filters.apply(select(Ticket))
-        if after is not None:
-            query = query.where(Ticket.id < after if newest_first else Ticket.id > after)
-        query = query.order_by(Ticket.id.desc() if newest_first else Ticket.id).limit(limit)
+        """Tickets matching every filter, a page at a time: the answer's ``X-Next-Cursor``
+        header, passed back as ``cursor``, gives the next page (absent on the last one)."""
+        order = SortOrder.parse("-id" if newest_first and sort == "id" else sort)
+        query = filters.apply(base_query())
         if user.role == Role.SQUAD_MEMBER:
             query = query.where(Ticket.squad_id == user.squad_id)
-        return [_view(row) for row in session.scalars(query)]
+        if after is not None:
+            if order.keys[0][0] != "id":
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    "after: only with sort=id or -id; use cursor",
+                )
+            query = query.where(Ticket.id < after if order.keys[0][1] else Ticket.id > after)
+        if cursor is not None:
+            query = query.where(order.after(decode_cursor(order, cursor)))
+        rows = session.execute(query.order_by(*order.order_by()).limit(limit + 1)).all()
+        page = rows[:limit]
+        if len(rows) > limit:
+            response.headers["X-Next-Cursor"] = encode_cursor(order, page[-1][0])
+        return [_view(*row) for row in page]
 
     @router.get("/tickets/{ticket}", response_model=TicketView)
     def get_ticket(
@@ -138,7 +160,7 @@ def build_router(
         session: Annotated[Session, Depends(get_session)],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
-        return _view(visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket))
+        return one(session, user, ticket)
 
     def perform(ticket: str, action: Action, session: Session, user: User) -> TicketView:
         row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
@@ -146,7 +168,7 @@ def build_router(
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
         act(database, row.id, action, actor=user.username, now=datetime.now(UTC))
         session.expire_all()
-        return _view(visible(session.get(Ticket, row.id), user, ticket))
+        return one(session, user, ticket)
 
     @router.post("/tickets/{ticket}/confirm", response_model=TicketView, responses=ACTION_ANSWERS)
     def confirm(
