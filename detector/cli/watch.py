@@ -1,4 +1,5 @@
-"""`streetorder watch CAMERAS.yaml`: a live table of cameras until Ctrl-C (or --seconds)."""
+"""`streetorder watch CAMERAS.yaml [--api URL --api-key KEY]`: a live table of cameras (and of
+the outbox to the ticket service) until Ctrl-C (or --seconds)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,24 @@ from rich.table import Table
 from detector.cli.output import console
 
 if TYPE_CHECKING:
+    from detector.outbox import OutboxCounts
     from detector.pipeline.watch import Watch
 
 
-def _table(watch: Watch) -> Table:
-    table = Table(title="StreetOrder watch")
+def _outbox_line(counts: OutboxCounts) -> str:
+    parts = [f"outbox: {counts.pending} pending, {counts.sent} sent, {counts.dead} dead"]
+    if counts.pending and counts.next_attempt_at is not None:
+        parts.append(f"next try {counts.next_attempt_at:%H:%M:%S} UTC")
+    if counts.last_error is not None and counts.last_error_at is not None:
+        parts.append(f"last error {counts.last_error_at:%H:%M:%S} UTC: {counts.last_error}")
+    return " · ".join(parts)
+
+
+def _table(watch: Watch, outbox: OutboxCounts | None = None) -> Table:
+    if outbox is None and watch.outbox is not None:
+        outbox = watch.outbox.status()
+    caption = None if outbox is None else _outbox_line(outbox)
+    table = Table(title="StreetOrder watch", caption=caption, caption_justify="left")
     for column in ("camera", "state", "since (UTC)", "frames", "incidents", "last error"):
         table.add_column(column, overflow="fold")
     pipelines = {p.camera.id: p for p in watch.pipelines}
@@ -42,12 +56,38 @@ def watch_command(
     seconds: Annotated[
         float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")
     ] = 0.0,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            help="Ticket service URL, e.g. http://tickets:8000: incidents and bundles go "
+            "there through a spool in the out folder, with retries."
+        ),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STREETORDER_API_KEY",
+            show_default=False,
+            help="This node's API key (streetorder keys add); better in the environment "
+            "than in shell history.",
+        ),
+    ] = None,
 ) -> None:
     """Watch many cameras; each reconnects on its own and never stops the others."""
+    from detector.outbox import OutboxError, ServiceClient
+    from detector.outbox.client import check_service_url
+
+    if api is not None:  # mistakes in the arguments show before any camera starts
+        check_service_url(api)
+        if not api_key:
+            raise OutboxError("--api needs this node's key: --api-key or STREETORDER_API_KEY")
     from detector.pipeline.watch import Watch, load_watch  # analyzers load OCR and torch
 
     config, cameras = load_watch(cameras_file)
-    watch = Watch(config, cameras)
+    service = None
+    if api is not None:
+        service = ServiceClient(api, api_key or "", timeout_s=config.outbox.timeout_s)
+    watch = Watch(config, cameras, service=service)
     watch.start()
     started = time.monotonic()
     try:
@@ -62,7 +102,10 @@ def watch_command(
     finally:
         watch.stop()
         still_running = watch.join(timeout_s=30)
-    console().print(_table(watch))
+        left = watch.close()
+    console().print(_table(watch, left))
     if still_running:
         console().print(f"[red]did not stop within 30 s:[/red] {', '.join(still_running)}")
     console().print(f"results: {config.out}", soft_wrap=True, highlight=False)
+    if left is not None and left.pending:
+        console().print(f"{left.pending} message(s) wait in the outbox for the next start")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 # newest timestamp runs ahead of the last complete one by a few frames.
 REORDER_MARGIN_S = 0.5
 
+BundleCallback = Callable[[IncidentRecord, Bundle], None]
+"""Told about each bundle once it is complete under its real name (the outbox spools it)."""
+
 
 @dataclass(frozen=True)
 class _Pending:
@@ -35,6 +39,7 @@ class EvidenceRecorder:
     ``flush`` when the source ends first. With ``background`` (the default) the clip is written
     on a worker thread, so a slow transcode never stops the camera's reads; the packets are
     immutable, so the worker needs no lock. Failures are logged and kept in ``failed``.
+    ``on_bundle`` is called for each bundle written, on the thread that wrote it.
     """
 
     def __init__(
@@ -44,8 +49,10 @@ class EvidenceRecorder:
         provenance: Provenance | None = None,
         *,
         background: bool = True,
+        on_bundle: BundleCallback | None = None,
     ) -> None:
         self.root = root
+        self.on_bundle = on_bundle
         self.config = config
         self.provenance = provenance or Provenance()
         self.buffer = PacketRingBuffer(config.buffer_s)
@@ -154,6 +161,13 @@ class EvidenceRecorder:
             return
         log.info("incident %s: evidence bundle %s", incident.id, bundle.path)
         self.written.append(bundle)
+        if self.on_bundle is not None:
+            try:
+                self.on_bundle(incident, bundle)
+            except Exception:  # the writer's boundary: the bundle itself is safe on disk
+                log.exception(
+                    "incident %s: handing on evidence bundle %s failed", incident.id, bundle.path
+                )
 
     def _failed(self, incident: IncidentRecord, exc: Exception) -> None:
         log.error("incident %s: evidence bundle failed: %s", incident.id, exc)

@@ -6,12 +6,15 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from detector.analyzers.base import Analyzer
 from detector.analyzers.detections import Detections
-from detector.evidence.bundle import Provenance
+from detector.errors import ConfigError
+from detector.evidence.bundle import Bundle, Provenance
 from detector.evidence.recorder import EvidenceRecorder
 from detector.incidents.record import IncidentRecord
+from detector.outbox.errors import OutboxError
 from detector.pipeline.incident_log import IncidentLog
 from detector.rules.scene import SceneConfig
 from detector.rules.street import FrameEvidence, SceneRules
@@ -23,6 +26,14 @@ from detector.sources.health import HealthBoard
 from detector.sources.locator import SourceKind, locate
 
 log = logging.getLogger(__name__)
+
+
+class OutboxSink(Protocol):
+    """Where incidents and bundles go for the ticket service (``detector.outbox.Outbox``)."""
+
+    def incident(self, record: IncidentRecord) -> None: ...
+
+    def bundle(self, incident: IncidentRecord, bundle: Bundle) -> None: ...
 
 
 @dataclass
@@ -37,7 +48,9 @@ class CameraStats:
 class CameraPipeline:
     """Runs one camera end to end; ``run`` returns when its source ends or is stopped.
 
-    Results go to ``out_dir``: ``incidents.jsonl`` and ``bundles/<incident id>/``.
+    Results go to ``out_dir``: ``incidents.jsonl`` and ``bundles/<incident id>/``; with an
+    ``outbox``, every state of every incident and every bundle written also go there. The
+    ticket service keeps UTC times only, so a recording needs ``started_at`` to use one.
     """
 
     def __init__(
@@ -50,17 +63,30 @@ class CameraPipeline:
         health: HealthBoard | None = None,
         provenance: Provenance | None = None,
         keep_going: bool = False,
+        outbox: OutboxSink | None = None,
     ) -> None:
+        live = locate(camera.id, camera.source).kind is SourceKind.STREAM
+        utc = live or camera.started_at is not None
+        if outbox is not None and not utc:
+            raise ConfigError(
+                f"camera {camera.id}: a recording has no UTC times for the ticket service; "
+                "set its started_at (when its first frame was taken)"
+            )
         self.camera = camera
+        self.outbox = outbox
         self.analyzers = list(analyzers)
         self.keep_going = keep_going
         """Long-running watches log an analyzer failure and go on with the next frame."""
         self.bundles = out_dir / "bundles"
-        self.recorder = EvidenceRecorder(self.bundles, camera.evidence, provenance)
+        self.recorder = EvidenceRecorder(
+            self.bundles,
+            camera.evidence,
+            provenance,
+            on_bundle=None if outbox is None else outbox.bundle,
+        )
         self.log = IncidentLog(out_dir / "incidents.jsonl")
         self.rules = SceneRules(scene)
-        live = locate(camera.id, camera.source).kind is SourceKind.STREAM
-        self.tracker = IncidentTracker(scene, live=live)
+        self.tracker = IncidentTracker(scene, live=utc)
         self._failures_noted = 0
         self._touched: dict[str, None] = {}
         """Ids of the incidents this run raised or changed, in order (a set that keeps order)."""
@@ -124,8 +150,17 @@ class CameraPipeline:
             if previous is not None and previous.bundle and not incident.bundle:
                 incident = incident.model_copy(update={"bundle": previous.bundle})
             self._touched[incident.id] = None
-            self.log.upsert(incident)
+            self._record(incident)
         self._note_failed_bundles()
+
+    def _record(self, incident: IncidentRecord) -> None:
+        self.log.upsert(incident)
+        if self.outbox is None:
+            return
+        try:
+            self.outbox.incident(incident)
+        except OutboxError as exc:  # a full disk must not stop the camera; the log has it
+            log.error("camera %s: incident %s not spooled: %s", self.camera.id, incident.id, exc)
 
     def _note_failed_bundles(self) -> None:
         """An incident whose bundle could not be written must not point at a missing folder."""
@@ -134,5 +169,5 @@ class CameraPipeline:
         for failed, reason in failures:
             current = self.log.get(failed.id)
             if current is not None and current.bundle and not Path(current.bundle).is_dir():
-                self.log.upsert(current.model_copy(update={"bundle": None}))
+                self._record(current.model_copy(update={"bundle": None}))
                 log.warning("incident %s has no evidence bundle: %s", failed.id, reason)

@@ -7,10 +7,14 @@ import threading
 import time
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from detector.configfile import load_yaml_model
 from detector.errors import StreetOrderError
+from detector.outbox.client import ServiceClient
+from detector.outbox.config import OutboxConfig
+from detector.outbox.messages import OutboxCounts
+from detector.outbox.outbox import SPOOL_NAME, Outbox
 from detector.pipeline.analyzers import AnalyzerSettings, build_analyzers
 from detector.pipeline.camera import CameraPipeline
 from detector.rules.scene import SceneConfig, load_scene
@@ -19,6 +23,7 @@ from detector.sources.config import (
     EvidenceConfig,
     LiveConfig,
     SamplingConfig,
+    is_stream_url,
 )
 from detector.sources.health import HealthBoard
 
@@ -37,13 +42,29 @@ class WatchedCamera(BaseModel):
     evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
     images_fps: float = Field(1.0, gt=0.0, le=60.0, description="Image-folder frame rate.")
     decoder_threads: int = Field(1, ge=0, le=16, description="Decoder threads (0 = auto).")
+    started_at: AwareDatetime | None = Field(
+        None,
+        description="A recording replayed as a camera: when its first frame was taken, with "
+        "its zone; its incidents then carry UTC times and can go to the ticket service.",
+    )
+
+    @model_validator(mode="after")
+    def _started_at_for_recordings(self) -> WatchedCamera:
+        if self.started_at is not None and is_stream_url(self.source):
+            raise ValueError("started_at is for recordings; a live stream carries the clock's time")
+        return self
 
 
 class WatchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    out: Path = Field(Path("var/watch"), description="Results: one folder per camera.")
+    out: Path = Field(
+        Path("var/watch"), description="Results: one folder per camera, and the outbox spool."
+    )
     analyzers: AnalyzerSettings = Field(default_factory=AnalyzerSettings)
+    outbox: OutboxConfig = Field(
+        default_factory=OutboxConfig, description="Sending to the ticket service (--api)."
+    )
     cameras: tuple[WatchedCamera, ...] = Field(min_length=1, max_length=256)
 
     @model_validator(mode="after")
@@ -74,15 +95,29 @@ def load_watch(path: Path) -> tuple[WatchConfig, list[tuple[CameraConfig, SceneC
             evidence=entry.evidence,
             images_fps=entry.images_fps,
             decoder_threads=entry.decoder_threads,
+            started_at=entry.started_at,
         )
         cameras.append((camera, scene))
     return config, cameras
 
 
 class Watch:
-    """Runs every camera in its own thread until stopped; a failing camera never stops others."""
+    """Runs every camera in its own thread until stopped; a failing camera never stops others.
 
-    def __init__(self, config: WatchConfig, cameras: list[tuple[CameraConfig, SceneConfig]]):
+    With a ``service`` client, incidents and bundles go through one outbox (``out/outbox.sqlite``
+    and one sender thread) to the ticket service; ``close`` lets it drain briefly and stop.
+    """
+
+    def __init__(
+        self,
+        config: WatchConfig,
+        cameras: list[tuple[CameraConfig, SceneConfig]],
+        *,
+        service: ServiceClient | None = None,
+    ) -> None:
+        self.outbox: Outbox | None = None
+        if service is not None:
+            self.outbox = Outbox(config.out / SPOOL_NAME, service, config.outbox)
         self.health = HealthBoard()
         self.pipelines: list[CameraPipeline] = []
         self.errors: dict[str, str] = {}
@@ -102,6 +137,7 @@ class Watch:
                     config.out / camera.id,
                     health=self.health,
                     keep_going=True,
+                    outbox=self.outbox,
                 )
             except StreetOrderError as exc:
                 # One unusable camera (a missing file, a broken model) must not keep the
@@ -116,6 +152,8 @@ class Watch:
         ]
 
     def start(self) -> None:
+        if self.outbox is not None:
+            self.outbox.start()
         for thread in self._threads:
             thread.start()
 
@@ -129,6 +167,11 @@ class Watch:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         return [t.name.removeprefix("camera-") for t in self._threads if t.is_alive()]
+
+    def close(self) -> OutboxCounts | None:
+        """After ``join``: the outbox delivers what is due for its grace period, then stops;
+        returns what it left pending for the next start (None without a service)."""
+        return None if self.outbox is None else self.outbox.close()
 
     @property
     def running(self) -> bool:

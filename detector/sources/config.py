@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from detector.sources.locator import STREAM_SCHEMES
 from detector.sources.sampling import SamplingMode
 
 
@@ -114,3 +118,32 @@ class CameraConfig(StrictModel):
         description="Decoder threads per camera; 1 serves many cameras per core best, "
         "0 lets FFmpeg choose.",
     )
+    started_at: AwareDatetime | None = Field(
+        None,
+        description="Recordings only: when the file's (or image folder's) first frame was "
+        "taken, with its zone, e.g. 2026-11-27T08:00:00+08:00. Frames and incidents then carry "
+        "UTC times, as a live camera's do, so they can go to the ticket service; without it "
+        "a recording has media seconds only. Live streams use the clock and refuse it.",
+    )
+
+    @field_validator("started_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _started_at_for_recordings(self) -> CameraConfig:
+        if self.started_at is not None and is_stream_url(self.source):
+            raise ValueError(
+                "started_at is for recorded files and image folders; a live stream's frames "
+                "carry the clock's time"
+            )
+        return self
+
+
+def is_stream_url(source: str) -> bool:
+    """Whether ``source`` names a live stream (by its URL scheme), without checking more."""
+    try:
+        return urlsplit(source).scheme.lower() in STREAM_SCHEMES
+    except ValueError:
+        return False

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import cast
+from typing import Protocol, cast
 
 import av
 import av.error
@@ -40,6 +40,32 @@ class ReadOptions:
     rate_fps: float
     want_images: bool = True
     decoder_threads: int = 1
+
+
+class FrameClock(Protocol):
+    """Gives sampled frames their UTC time (``Frame.captured_at``)."""
+
+    def at(self, media_time_s: float) -> datetime: ...
+
+
+class RecordingClock:
+    """A recording's media time on the UTC clock: its first frame was taken at ``started_at``."""
+
+    def __init__(self, started_at: datetime) -> None:
+        if started_at.tzinfo is None:
+            raise ValueError("started_at must be timezone-aware")
+        self._base = started_at.astimezone(UTC)
+        self._last: datetime | None = None
+
+    def at(self, media_time_s: float) -> datetime:
+        """UTC time of the frame at ``media_time_s``; never earlier than the previous one (a
+        file whose clock restarts, a new epoch, goes on from where it was)."""
+        mapped = self._base + timedelta(seconds=media_time_s)
+        if self._last is not None and mapped < self._last:
+            self._base += self._last - mapped
+            mapped = self._last
+        self._last = mapped
+        return mapped
 
 
 class WallClockAnchor:
@@ -83,7 +109,7 @@ class StreamReader:
         epoch: int = 0,
         first_index: int = 0,
         packet_sink: PacketSink | None = None,
-        wall_clock: WallClockAnchor | None = None,
+        wall_clock: FrameClock | None = None,
     ) -> None:
         self.container = container
         self.stream: VideoStream = container.streams.video[0]

@@ -52,5 +52,10 @@ def create_source(
         )
     # A file's end is its only connection end; callers flush their evidence after it.
     return FileSource(
-        location, options, images_fps=camera.images_fps, packet_sink=packet_sink, health=health
+        location,
+        options,
+        images_fps=camera.images_fps,
+        packet_sink=packet_sink,
+        health=health,
+        started_at=camera.started_at,
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import av.error
 
 from detector.errors import SourceError
-from detector.sources.demux import ReadOptions, StreamReader
+from detector.sources.demux import ReadOptions, RecordingClock, StreamReader
 from detector.sources.frames import Frame, PacketSink
 from detector.sources.health import HealthBoard
 from detector.sources.locator import SourceKind, SourceLocation
@@ -22,7 +23,10 @@ TRUNCATION_TOLERANCE = 0.98
 
 
 class FileSource:
-    """Frames of a file or image folder in media time; errors are final, not retried."""
+    """Frames of a file or image folder in media time; errors are final, not retried.
+
+    With ``started_at`` (when the first frame was taken) frames also carry UTC times.
+    """
 
     def __init__(
         self,
@@ -32,6 +36,7 @@ class FileSource:
         images_fps: float = 1.0,
         packet_sink: PacketSink | None = None,
         health: HealthBoard | None = None,
+        started_at: datetime | None = None,
     ) -> None:
         if location.kind is SourceKind.STREAM:
             raise ValueError("FileSource reads files and image folders, not streams")
@@ -41,6 +46,7 @@ class FileSource:
         self.images_fps = images_fps
         self.packet_sink = packet_sink
         self.health = health or HealthBoard()
+        self.started_at = started_at
         self.reader: StreamReader | None = None
         self._stop = threading.Event()
 
@@ -57,7 +63,10 @@ class FileSource:
             raise
         self.health.online(self.camera_id)
         with container:
-            reader = StreamReader(container, self.options, packet_sink=self.packet_sink)
+            clock = None if self.started_at is None else RecordingClock(self.started_at)
+            reader = StreamReader(
+                container, self.options, packet_sink=self.packet_sink, wall_clock=clock
+            )
             self.reader = reader
             try:
                 for frame in reader.frames():
