@@ -47,6 +47,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         database.dispose()
 
     def get_session() -> Iterator[Session]:
+        """Routes depend on it with ``scope="function"``: the transaction commits before the
+        answer is sent, so a detector told "stored" never loses its incident."""
         with database.session() as session:
             yield session
 
@@ -68,7 +70,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
 
     @app.get("/health", response_model=Health)
-    def health(session: Annotated[Session, Depends(get_session)]) -> Health:
+    def health(session: Annotated[Session, Depends(get_session, scope="function")]) -> Health:
         session.execute(text("SELECT 1"))
         return Health(
             status="ok", version=detector.__version__, database=database.engine.dialect.name

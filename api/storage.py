@@ -68,6 +68,7 @@ class DirectoryStore:
                 found += [f"missing {name}" for name in report.missing]
                 found += [f"unexpected {name}" for name in report.added]
                 raise BundleRejectedError("bundle does not match its manifest: " + "; ".join(found))
+            _check_names(partial, incident_id)
             digest = _manifest_hash(partial)
             final = self.root / name
             if final.exists():
@@ -86,6 +87,19 @@ class DirectoryStore:
         if not path.is_relative_to(self.root.resolve()) or not path.is_file():
             return None
         return path
+
+
+def _check_names(folder: Path, incident_id: str) -> None:
+    """A bundle is evidence of one incident: it cannot be filed under another one's id."""
+    try:
+        document = json.loads((folder / "incident.json").read_text(encoding="utf-8"))
+        named = document["incident"]["id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BundleRejectedError("incident.json does not name its incident") from None
+    if named != incident_id:
+        raise BundleRejectedError(
+            f"the bundle is evidence of incident {named!r}, not {incident_id!r}"
+        )
 
 
 def _manifest_hash(folder: Path) -> str:

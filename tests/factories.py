@@ -176,65 +176,6 @@ def write_test_bundle(root: Path, incident: IncidentRecord, packets: list[Encode
     return write_bundle(root, incident, image, packets, Provenance())
 
 
-class ApiServer:
-    """The ticket service under uvicorn on 127.0.0.1, in a background thread. It can be stopped
-    and started again on the same port and database, like a service restart."""
-
-    def __init__(self, settings: Any, port: int | None = None) -> None:
-        from tests.live_server import free_port
-
-        self.settings = settings
-        self.port = port or free_port()
-        self._server: Any = None
-        self._thread: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout_s: float = 20.0) -> None:
-        import threading
-        import time
-
-        import uvicorn
-
-        from api.main import create_app
-
-        config = uvicorn.Config(
-            create_app(self.settings),
-            host="127.0.0.1",
-            port=self.port,
-            log_config=None,
-            log_level="warning",
-            lifespan="on",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="api-server", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + timeout_s
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                server.should_exit = True
-                raise RuntimeError(f"the ticket service did not start on port {self.port}")
-            time.sleep(0.02)
-        self._server, self._thread = server, thread
-
-    def stop(self) -> None:
-        """Stop listening and close every connection, like a service going down."""
-        if self._server is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(20)
-        self._server = self._thread = None
-
-    def __enter__(self) -> ApiServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
 def service_rows(database: Any) -> tuple[dict[str, str | None], dict[str, int]]:
     """What the ticket service stored: each ticket's incident id with its evidence manifest
     hash, and how many audit records there are per action."""

@@ -6,20 +6,14 @@ It can be stopped mid-stream (connections drop), restarted on the same port, or 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from api.server import free_port
+
 CHUNK_BYTES = 188 * 20  # whole TS packets
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LiveTsServer:

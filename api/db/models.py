@@ -88,6 +88,10 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_ticket_status_raised", "status", "raised_at"),
         Index("ix_ticket_squad_status", "squad_id", "status"),
+        # The repeat rule: one type at one place within 30 days.
+        Index("ix_ticket_place_type_raised", "key_point_id", "type", "raised_at"),
+        # A squad's tickets over a date range (lists, dashboards, reports).
+        Index("ix_ticket_squad_raised", "squad_id", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,7 +46,7 @@ class AuthDependencies:
 
 def make_auth(get_session: SessionDependency) -> AuthDependencies:
     def detector_node(
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> str:
         key = None if x_api_key is None else authenticate(session, x_api_key)
@@ -56,7 +56,7 @@ def make_auth(get_session: SessionDependency) -> AuthDependencies:
 
     def current_login(
         request: Request,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         authorization: Annotated[str | None, Header()] = None,
         x_csrf_token: Annotated[str | None, Header()] = None,
         streetorder_session: Annotated[str | None, Cookie()] = None,

@@ -85,7 +85,7 @@ def build_router(
     def get_evidence(
         ticket: str,
         name: str,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> FileResponse:
         """One file of the ticket's bundle; video supports HTTP range requests (seeking)."""

@@ -34,7 +34,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
     def post_incident(
         incident: IncidentRecord,
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         actor: Annotated[str, Depends(auth.detector_node)],
     ) -> IngestResult:
         """Create the incident's ticket, or update it when the incident changed (200)."""

@@ -47,7 +47,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
 
     @router.get("/squads", response_model=list[SquadEntry])
     def list_squads(
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         _: Annotated[User, Depends(auth.current_user)],
     ) -> list[SquadEntry]:
         rows = session.scalars(select(Squad).order_by(Squad.code))
@@ -58,7 +58,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         code: Annotated[str, Path(pattern=CODE)],
         spec: SquadSpec,
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> Saved:
         """Register a squad (中队) or rename it."""
@@ -68,7 +68,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
 
     @router.get("/key-points", response_model=list[KeyPointEntry])
     def list_key_points(
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         _: Annotated[User, Depends(auth.current_user)],
     ) -> list[KeyPointEntry]:
         query = select(KeyPoint, Squad.code).join(Squad, Squad.id == KeyPoint.squad_id)
@@ -82,7 +82,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         code: Annotated[str, Path(pattern=CODE)],
         spec: KeyPointSpec,
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> Saved:
         """Register a key point (school gate, hospital, market…) in a squad's area."""
@@ -92,7 +92,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
 
     @router.get("/cameras", response_model=list[CameraEntry])
     def list_cameras(
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         _: Annotated[User, Depends(auth.current_user)],
     ) -> list[CameraEntry]:
         query = (
@@ -111,7 +111,7 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         camera_id: Annotated[str, Path(pattern=CODE)],
         spec: CameraSpec,
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> Saved:
         """Register a camera at a key point; its tickets go to the key point's squad unless

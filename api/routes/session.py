@@ -63,7 +63,10 @@ def build_router(
     router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
     @router.post("/token", response_model=Token, responses={401: {}})
-    def token(credentials: Credentials, session: Annotated[Session, Depends(get_session)]) -> Token:
+    def token(
+        credentials: Credentials,
+        session: Annotated[Session, Depends(get_session, scope="function")],
+    ) -> Token:
         """A bearer token for scripts (valid 12 hours)."""
         return Token(access_token=_log_in(session, credentials))
 
@@ -71,7 +74,7 @@ def build_router(
     def login(
         credentials: Credentials,
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
     ) -> Me:
         """Start a browser session: sets the session cookie (HttpOnly) and the CSRF cookie."""
         issued = _log_in(session, credentials)
@@ -95,7 +98,7 @@ def build_router(
     @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses={401: {}})
     def logout(
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         login: Annotated[Login, Depends(auth.current_login)],
     ) -> None:
         """End this session (cookie or bearer token) and clear the cookies."""
@@ -105,7 +108,7 @@ def build_router(
 
     @router.get("/me", response_model=Me, responses={401: {}})
     def me(
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         login: Annotated[Login, Depends(auth.current_login)],
     ) -> Me:
         """Who is logged in, and the CSRF token a cookie session needs for writes."""

@@ -112,7 +112,7 @@ def build_router(
     @router.get("/tickets", response_model=list[TicketView])
     def list_tickets(
         response: Response,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
         filters: Annotated[TicketFilters, Depends()],
         sort: Annotated[
@@ -157,7 +157,7 @@ def build_router(
     @router.get("/tickets/{ticket}", response_model=TicketView)
     def get_ticket(
         ticket: str,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         return one(session, user, ticket)
@@ -174,7 +174,7 @@ def build_router(
     def confirm(
         ticket: str,
         body: Confirm,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """The violation is real (supervisors)."""
@@ -184,7 +184,7 @@ def build_router(
     def reject(
         ticket: str,
         body: Reject,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Not a violation: false detection, permitted activity, duplicate or other (+ note)."""
@@ -194,7 +194,7 @@ def build_router(
     def dispatch(
         ticket: str,
         body: Dispatch,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Send a confirmed ticket to a squad with a deadline (UTC)."""
@@ -204,7 +204,7 @@ def build_router(
     def rectify(
         ticket: str,
         body: Rectify,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """The squad put the place right (photo and note); squad members may do this."""
@@ -214,7 +214,7 @@ def build_router(
     def reinspect(
         ticket: str,
         body: Reinspect,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Look back: ``pass`` closes the ticket, ``fail`` sends it back to the squad."""
@@ -226,7 +226,7 @@ def build_router(
     def reclassify(
         ticket: str,
         body: Reclassify,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Correct the violation type of an open ticket."""
@@ -236,7 +236,7 @@ def build_router(
     def merge(
         ticket: str,
         body: Merge,
-        session: Annotated[Session, Depends(get_session)],
+        session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
     ) -> TicketView:
         """Fold this ticket into another open one about the same violation."""

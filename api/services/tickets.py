@@ -14,6 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from api.db.engine import Database
 from api.db.models import Camera, Squad, Ticket
 from api.domain import (
+    COUNTED_STATUSES,
+    REPEAT_WINDOW,
     Action,
     AuditEntry,
     DomainError,
@@ -134,9 +136,16 @@ def ingest(
 
 
 def _priority(session: Session, row: Ticket) -> Priority:
+    # Only the rows the rule can count (index ix_ticket_place_type_raised); the pure rule
+    # still decides, so the query may only narrow, never judge.
     others = session.scalars(
         select(Ticket).where(
-            Ticket.type == row.type, Ticket.key_point_id == row.key_point_id, Ticket.id != row.id
+            Ticket.key_point_id == row.key_point_id,
+            Ticket.type == row.type,
+            Ticket.raised_at >= row.raised_at - REPEAT_WINDOW,
+            Ticket.raised_at <= row.raised_at,
+            Ticket.status.in_([s.value for s in COUNTED_STATUSES]),
+            Ticket.id != row.id,
         )
     )
     history = [

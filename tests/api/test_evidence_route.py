@@ -131,3 +131,17 @@ def test_size_limit_and_keys(
         client.put("/api/v1/incidents/unknown/bundle", content=b"x", headers=node).status_code
         == 404
     )
+
+
+def test_a_bundle_cannot_be_filed_under_another_incident(
+    service: tuple[TestClient, dict[str, str], dict[str, str], str], bundle_dir: Path
+) -> None:
+    client, node, _, _ = service
+    other = make_incident(id="cam-ev-clutter-2", camera="cam-ev", raised_s=None, raised_at=NOW)
+    posted = client.post("/api/v1/incidents", json=other.model_dump(mode="json"), headers=node)
+    assert posted.status_code == 201, posted.text
+    response = client.put(
+        "/api/v1/incidents/cam-ev-clutter-2/bundle", content=tar_of(bundle_dir), headers=node
+    )
+    assert response.status_code == 422
+    assert "evidence of incident 'cam-ev-clutter-1'" in response.json()["detail"]

@@ -118,3 +118,33 @@ def test_keys_add_prints_a_key_that_authenticates(tmp_path: Path) -> None:
         assert key is not None and key.name == "node-7"
         assert key.key_hash != plain
     database.dispose()
+
+
+def test_an_accepted_incident_is_stored_before_the_answer_arrives(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A detector deletes what the service acknowledged: the 201 must follow the commit."""
+    import httpx
+
+    from api.db.models import Ticket
+    from api.server import ServiceThread
+
+    url = engine.url.render_as_string(hide_password=False)
+    database = Database(url)
+    with database.session() as session:
+        add_place(session, camera_id="cam-http", squad_code="squad-h")
+        key = issue_key(session, "node-1", now=NOW).plain
+    try:
+        with (
+            ServiceThread(ApiSettings(data_dir=tmp_path, database_url=url)) as server,
+            httpx.Client(base_url=server.url, headers={"X-API-Key": key}) as http,
+        ):
+            for number in range(20):
+                incident = INCIDENT | {"id": f"cam-http-clutter-{number}"}
+                assert http.post("/api/v1/incidents", json=incident).status_code == 201
+                with database.session() as session:
+                    stored = session.query(Ticket).filter_by(incident_id=incident["id"]).count()
+                assert stored == 1, f"incident {number} was acknowledged before it was stored"
+    finally:
+        purge_service_rows(database)
+        database.dispose()

@@ -13,10 +13,11 @@ import pytest
 
 from api.db.engine import Database
 from api.security.api_keys import issue_key
+from api.server import ServiceThread
 from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from tests.detector.cli.test_cli import streetorder
-from tests.factories import ApiServer, add_place, render_clip, service_rows
+from tests.factories import add_place, render_clip, service_rows
 
 SCENE_YAML = """
 camera: {{id: {camera}, name: "Replayed street", key_point: market}}
@@ -51,7 +52,7 @@ def cameras_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Database]]:
     """The ticket service on SQLite with camera replay-01 registered; the key in the environment."""
     settings = ApiSettings(data_dir=tmp_path / "service")
-    with ApiServer(settings) as server:
+    with ServiceThread(settings) as server:
         database = Database(settings.effective_database_url)
         with database.session() as session:
             add_place(session, camera_id="replay-01")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from api.db.engine import Database
 from api.security.api_keys import issue_key
+from api.server import ServiceThread
 from api.settings import ApiSettings
 from detector.evidence.bundle import Bundle
 from detector.incidents.record import IncidentRecord
@@ -23,7 +24,6 @@ from detector.outbox import OutboxConfig
 from detector.sources.frames import EncodedPacket
 from tests.api import conftest as api_conftest
 from tests.factories import (
-    ApiServer,
     add_place,
     make_clip,
     make_incident,
@@ -85,7 +85,7 @@ def incident(number: int, **overrides: Any) -> IncidentRecord:
 
 @dataclass
 class Service:
-    server: ApiServer
+    server: ServiceThread
     database: Database
     key: str
 
@@ -109,7 +109,7 @@ def service(engine: Engine, tmp_path: Path) -> Iterator[Service]:
     settings = ApiSettings(
         data_dir=tmp_path / "service", database_url=url, max_bundle_bytes=4_000_000
     )
-    server = ApiServer(settings)
+    server = ServiceThread(settings)
     try:
         server.start()
         yield Service(server, database, key)
