@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 from rich.logging import RichHandler
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from detector.cli.analyze import analyze_command
 from detector.cli.audit import audit_app
+from detector.cli.demo import demo_command
 from detector.cli.ingest import ingest_command
 from detector.cli.keys import keys_app
 from detector.cli.output import console, err_console
@@ -31,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo_command)
 app.command("ingest")(ingest_command)
 app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
@@ -53,56 +54,6 @@ def main(
     logging.basicConfig(
         level=level, format="%(message)s", handlers=[RichHandler(console=err_console())]
     )
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the rendered clip and results.")] = Path(
-        "var/demo"
-    ),
-) -> None:
-    """Render a street clip, watch it as a camera, raise an incident and verify its evidence."""
-    from detector.demo.run import demo_script, run_demo
-
-    script = demo_script()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
-        TimeElapsedColumn(),
-        console=console(),
-    ) as progress:
-        task = progress.add_task("demo camera", total=script.duration_s)
-        result = run_demo(out, script, on_frame=lambda t: progress.update(task, completed=t))
-        progress.update(task, completed=script.duration_s)
-
-    incident = result.incident
-    box = [round(v) for v in incident.box_xyxy]
-    table = Table(title="StreetOrder demo", show_header=False)
-    table.add_row("frames analysed (1 fps)", str(result.frames_analysed))
-    table.add_row(
-        "box put down (truth)", f"{script.box_put_s:.1f} s, box_xyxy {list(script.box_xyxy)}"
-    )
-    table.add_row(
-        "incident",
-        f"{incident.type} in {incident.zone}: still since {incident.first_seen_s:.1f} s, "
-        f"raised {incident.raised_s:.1f} s, box_xyxy {box}, score {incident.score:.2f}",
-    )
-    clip = result.bundle.clip
-    table.add_row("clip", f"{clip.method.value}, {clip.start_media_s:.1f}-{clip.end_media_s:.1f} s")
-    table.add_row("verify", "[green]intact[/green]" if result.report.ok else "[red]FAILED[/red]")
-    console().print(table)
-    # Paths and hashes as plain lines, so they can be copied whole whatever the terminal width.
-    for label, value in (
-        ("camera recording", result.clip_path),
-        ("incidents       ", result.incidents_file),
-        ("evidence bundle ", result.bundle.path),
-        ("manifest sha256 ", result.bundle.manifest_sha256),
-        ("check it again  ", f"streetorder verify {result.bundle.path}"),
-    ):
-        console().print(f"{label}: {value}", soft_wrap=True, highlight=False)
-    if not result.report.ok:
-        raise typer.Exit(1)
 
 
 def _print_report(report: VerifyReport) -> None:

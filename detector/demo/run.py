@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from detector.analyzers.static_change import StaticChangeAnalyzer
@@ -15,7 +16,7 @@ from detector.errors import EvidenceError
 from detector.evidence.bundle import Bundle, Provenance
 from detector.evidence.manifest import VerifyReport, verify_bundle
 from detector.incidents.record import IncidentRecord
-from detector.pipeline.camera import CameraPipeline
+from detector.pipeline.camera import CameraPipeline, OutboxSink
 from detector.rules.scene import SceneConfig
 from detector.sources.config import CameraConfig
 
@@ -33,6 +34,12 @@ class DemoResult:
     bundle: Bundle
     report: VerifyReport
     incidents_file: Path
+    started_at: datetime
+    """When the recording "began" (UTC): incidents carry UTC times from it."""
+
+    def recording_s(self, moment: datetime | None) -> float | None:
+        """``moment`` as seconds into the recording."""
+        return None if moment is None else (moment - self.started_at).total_seconds()
 
 
 def demo_script() -> StreetScript:
@@ -78,8 +85,10 @@ def run_demo(
     out_dir: Path,
     script: StreetScript | None = None,
     on_frame: Callable[[float], None] | None = None,
+    outbox: OutboxSink | None = None,
 ) -> DemoResult:
-    """Render, watch and bundle. ``on_frame`` receives each analysed frame's media time."""
+    """Render, watch and bundle. ``on_frame`` receives each analysed frame's media time; with
+    an ``outbox`` the incident and its bundle also go there (for the ticket service)."""
     script = script or demo_script()
     out_dir.mkdir(parents=True, exist_ok=True)
     recording = out_dir / "street.mp4"
@@ -87,7 +96,11 @@ def run_demo(
     results = out_dir / "run"
     shutil.rmtree(results, ignore_errors=True)
 
-    camera = CameraConfig(id=DEMO_CAMERA_ID, name="Demo street", source=str(recording))
+    # The recording "ended" now, so its incidents get UTC times a ticket service accepts.
+    started_at = datetime.now(UTC) - timedelta(seconds=script.duration_s)
+    camera = CameraConfig(
+        id=DEMO_CAMERA_ID, name="Demo street", source=str(recording), started_at=started_at
+    )
     scene = demo_scene()
     config_sha = hashlib.sha256(
         (camera.model_dump_json() + scene.model_dump_json()).encode()
@@ -97,7 +110,7 @@ def run_demo(
         config={"camera_and_scene_sha256": config_sha},
     )
     pipeline = CameraPipeline(
-        camera, scene, [StaticChangeAnalyzer()], results, provenance=provenance
+        camera, scene, [StaticChangeAnalyzer()], results, provenance=provenance, outbox=outbox
     )
     pipeline.run(on_frame=None if on_frame is None else lambda f: on_frame(f.media_time_s))
     raised = pipeline.log.incidents
@@ -114,4 +127,5 @@ def run_demo(
         bundle,
         verify_bundle(bundle.path, bundle.manifest_sha256),
         pipeline.log.path,
+        started_at,
     )

@@ -37,8 +37,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
 def demo_run(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    from api.server import free_port
+
     out = tmp_path_factory.mktemp("demo")
-    return streetorder("demo", "--out", str(out)), out
+    return streetorder("demo", "--out", str(out), "--no-serve", "--port", str(free_port())), out
 
 
 def test_demo_renders_ingests_and_writes_a_verified_bundle(
@@ -48,16 +50,30 @@ def test_demo_renders_ingests_and_writes_a_verified_bundle(
     assert result.returncode == 0, result.stderr
     assert "intact" in result.stdout
     (bundle,) = (out / "run" / "bundles").iterdir()
-    incident = json.loads((bundle / "incident.json").read_text())["incident"]
-    assert incident["type"] == "clutter"
+    document = json.loads((bundle / "incident.json").read_text())
+    assert document["incident"]["type"] == "clutter"
     # The box goes down at 10 s and the demo's dwell is 10 s.
-    assert 20.0 <= incident["raised_s"] <= 25.0
+    assert 20.0 <= document["clip"]["moment_media_s"] <= 25.0
     (line,) = (out / "run" / "incidents.jsonl").read_text().splitlines()
     assert json.loads(line)["bundle"] == str(bundle)
     assert str(bundle) in result.stdout
     verified = streetorder("verify", str(bundle))
     assert verified.returncode == 0
     assert "intact" in verified.stdout
+
+
+def test_demo_sends_its_incident_and_evidence_through_the_outbox_to_a_ticket(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    import sqlite3
+
+    result, out = demo_run
+    (bundle,) = (out / "run" / "bundles").iterdir()
+    manifest = json.loads((bundle / "manifest.json").read_text())["manifest_sha256"]
+    assert "/api/v1/tickets/T-1" in result.stdout
+    with sqlite3.connect(out / "service" / "streetorder.db") as db:
+        rows = db.execute("SELECT incident_id, status, manifest_sha256 FROM ticket").fetchall()
+    assert rows == [(bundle.name, "pending_review", manifest)]
 
 
 def test_verify_fails_on_a_tampered_bundle(
