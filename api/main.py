@@ -22,6 +22,7 @@ from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
+from api.web.pages import install as install_web
 
 
 class Health(BaseModel):
@@ -68,6 +69,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(
         evidence.build_router(get_session, database, auth, store, settings.max_bundle_bytes)
     )
+
+    install_web(app, get_session)
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session, scope="function")]) -> Health:

@@ -28,7 +28,12 @@ from api.domain.audit import (
     record_hash,
     verify_chain,
 )
-from api.domain.errors import DomainError, TransitionRefusedError, ValidationFailedError
+from api.domain.errors import (
+    DomainError,
+    StaleTicketError,
+    TransitionRefusedError,
+    ValidationFailedError,
+)
 from api.domain.lifecycle import (
     ALLOWED_FROM,
     Rectification,
@@ -77,6 +82,7 @@ __all__ = [
     "Reject",
     "RejectReason",
     "RepeatVerdict",
+    "StaleTicketError",
     "TicketState",
     "TicketStatus",
     "TransitionRefusedError",

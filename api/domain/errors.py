@@ -38,3 +38,17 @@ class TransitionRefusedError(DomainError):
         self.status = status
         self.action = action
         self.allowed = tuple(allowed)
+
+
+class StaleTicketError(DomainError):
+    """The ticket changed since the caller last read it; acting now would overrule a decision
+    the caller has not seen (HTTP 409)."""
+
+    def __init__(self, ticket_id: str, expected: int, current: int, by: str | None) -> None:
+        who = f" by {by}" if by else ""
+        super().__init__(
+            f"ticket {ticket_id} changed meanwhile{who} (version {current}, you saw {expected}): "
+            "reload it before deciding"
+        )
+        self.ticket_id = ticket_id
+        self.current = current

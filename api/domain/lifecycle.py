@@ -111,6 +111,9 @@ class TicketState(_Frozen):
     confirmed_at: UtcDatetime | None = None
     confirmed_by: str | None = None
     squad: SquadId | None = None
+    dispatched_at: UtcDatetime | None = None
+    """The latest dispatch (a failed re-inspection dispatches again): time to rectify runs
+    from here."""
     deadline: UtcDatetime | None = None
     reject_reason: RejectReason | None = None
     reject_note: Note | None = None
@@ -145,7 +148,7 @@ def _reject(t: TicketState, a: Reject, actor: str, now: datetime) -> Changes:
 
 def _dispatch(t: TicketState, a: Dispatch, actor: str, now: datetime) -> Changes:
     deadline = _future_deadline(a.deadline, now)
-    return {"status": _S.DISPATCHED, "squad": a.squad, "deadline": deadline}
+    return {"status": _S.DISPATCHED, "squad": a.squad, "deadline": deadline, "dispatched_at": now}
 
 
 def _rectify(t: TicketState, a: Rectify, actor: str, now: datetime) -> Changes:
@@ -160,6 +163,7 @@ def _reinspect(t: TicketState, a: Reinspect, actor: str, now: datetime) -> Chang
         return changes | {"status": _S.CLOSED, "closed_at": now}
     # Back to the squad; the failed rectification stays on record until the next one.
     changes["status"] = _S.DISPATCHED
+    changes["dispatched_at"] = now
     if a.deadline is not None:
         changes["deadline"] = _future_deadline(a.deadline, now)
     return changes

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,29 @@ class TicketView(BaseModel):
     manifest_sha256: str | None
     """The evidence bundle's manifest hash; null until the bundle is uploaded."""
     state: dict[str, Any]
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=40,
+            description="The ticket version (state.version) the decision was made on; "
+            "409 if the ticket changed since.",
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "If-Match: give the ticket's version number"
+        )
+    return int(text)
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 
 def _view(row: Ticket, key_point: str, category: str, squad: str) -> TicketView:
@@ -162,11 +185,14 @@ def build_router(
     ) -> TicketView:
         return one(session, user, ticket)
 
-    def perform(ticket: str, action: Action, session: Session, user: User) -> TicketView:
+    def perform(
+        ticket: str, action: Action, session: Session, user: User, version: int | None
+    ) -> TicketView:
         row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         if user.role == Role.SQUAD_MEMBER and action.action not in SQUAD_ACTIONS:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
-        act(database, row.id, action, actor=user.username, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        act(database, row.id, action, actor=user.username, now=now, expected_version=version)
         session.expire_all()
         return one(session, user, ticket)
 
@@ -176,9 +202,10 @@ def build_router(
         body: Confirm,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """The violation is real (supervisors)."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post("/tickets/{ticket}/reject", response_model=TicketView, responses=ACTION_ANSWERS)
     def reject(
@@ -186,9 +213,10 @@ def build_router(
         body: Reject,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """Not a violation: false detection, permitted activity, duplicate or other (+ note)."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post("/tickets/{ticket}/dispatch", response_model=TicketView, responses=ACTION_ANSWERS)
     def dispatch(
@@ -196,9 +224,10 @@ def build_router(
         body: Dispatch,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """Send a confirmed ticket to a squad with a deadline (UTC)."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post("/tickets/{ticket}/rectify", response_model=TicketView, responses=ACTION_ANSWERS)
     def rectify(
@@ -206,9 +235,10 @@ def build_router(
         body: Rectify,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """The squad put the place right (photo and note); squad members may do this."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post("/tickets/{ticket}/reinspect", response_model=TicketView, responses=ACTION_ANSWERS)
     def reinspect(
@@ -216,9 +246,10 @@ def build_router(
         body: Reinspect,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """Look back: ``pass`` closes the ticket, ``fail`` sends it back to the squad."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post(
         "/tickets/{ticket}/reclassify", response_model=TicketView, responses=ACTION_ANSWERS
@@ -228,9 +259,10 @@ def build_router(
         body: Reclassify,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """Correct the violation type of an open ticket."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     @router.post("/tickets/{ticket}/merge", response_model=TicketView, responses=ACTION_ANSWERS)
     def merge(
@@ -238,8 +270,9 @@ def build_router(
         body: Merge,
         session: Annotated[Session, Depends(get_session, scope="function")],
         user: Annotated[User, Depends(auth.current_user)],
+        version: ExpectedVersion = None,
     ) -> TicketView:
         """Fold this ticket into another open one about the same violation."""
-        return perform(ticket, body, session, user)
+        return perform(ticket, body, session, user, version)
 
     return router

@@ -24,6 +24,7 @@ from api.domain import (
     PastTicket,
     Priority,
     Reclassify,
+    StaleTicketError,
     TicketState,
     TicketStatus,
     TransitionRefusedError,
@@ -168,16 +169,23 @@ def _priority(session: Session, row: Ticket) -> Priority:
 
 
 def act(
-    database: Database, ticket_id: int, action: Action, *, actor: str, now: datetime
+    database: Database,
+    ticket_id: int,
+    action: Action,
+    *,
+    actor: str,
+    now: datetime,
+    expected_version: int | None = None,
 ) -> TicketState:
     """Apply a life-cycle action in its own transaction, audited whether it succeeds or not.
 
     Two reviewers acting at once: one write wins; the other is re-decided on the new state,
-    which usually refuses it (409) — and that refused attempt is audited too.
+    which usually refuses it (409) — and that refused attempt is audited too. With
+    ``expected_version`` (the version the person saw) any change since is refused as well.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _act_once(database, ticket_id, action, actor=actor, now=now)
+            return _act_once(database, ticket_id, action, actor, now, expected_version)
         except (StaleDataError, IntegrityError, OperationalError) as exc:
             if attempt == ATTEMPTS:
                 raise
@@ -191,18 +199,25 @@ def act(
 
 
 def _act_once(
-    database: Database, ticket_id: int, action: Action, *, actor: str, now: datetime
+    database: Database,
+    ticket_id: int,
+    action: Action,
+    actor: str,
+    now: datetime,
+    expected_version: int | None,
 ) -> TicketState:
-    refused: TransitionRefusedError | None = None
+    refused: TransitionRefusedError | StaleTicketError | None = None
     with database.session() as session:
         row = session.get(Ticket, ticket_id)
         if row is None:
             raise NotFoundError(f"no ticket {ticket_key(ticket_id)}")
         state = TicketState.model_validate(row.state)
         try:
+            if expected_version is not None and expected_version != state.version:
+                raise StaleTicketError(state.id, expected_version, state.version, state.updated_by)
             _check_references(session, row, action)
             new = apply(state, action, actor=actor, now=now)
-        except TransitionRefusedError as exc:
+        except (TransitionRefusedError, StaleTicketError) as exc:
             refused = exc
             entry = _entry(
                 actor, f"{action.action}:refused", now, row, _snapshot(row), {"refused": str(exc)}

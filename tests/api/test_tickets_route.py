@@ -143,3 +143,23 @@ def test_odd_ticket_ids_are_404_not_500(
     http, _ = client
     response = http.request(method, path, json={}, headers=login(http, "wang"))
     assert response.status_code == expected, response.text
+
+
+def test_a_decision_on_an_outdated_view_is_refused_not_applied(
+    client: tuple[TestClient, str],
+) -> None:
+    http, ticket = client
+    supervisor = login(http, "wang")
+    url = f"/api/v1/tickets/{ticket}"
+    seen = http.get(url, headers=supervisor).json()["state"]["version"]
+    # Someone else reclassifies it meanwhile; the status stays pending_review.
+    changed = http.post(f"{url}/reclassify", json={"violation_type": "stall"}, headers=supervisor)
+    assert changed.status_code == 200
+    stale = http.post(f"{url}/confirm", json={}, headers={**supervisor, "If-Match": str(seen)})
+    assert stale.status_code == 409
+    assert "changed meanwhile by wang" in stale.json()["detail"]
+    fresh = changed.json()["state"]["version"]
+    ok = http.post(f"{url}/confirm", json={}, headers={**supervisor, "If-Match": f'"{fresh}"'})
+    assert ok.status_code == 200 and ok.json()["type"] == "stall"
+    odd = http.post(f"{url}/dispatch", json={}, headers={**supervisor, "If-Match": "abc"})
+    assert odd.status_code == 422
