@@ -12,7 +12,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 export YOLO_OFFLINE := 1
 export YOLO_CONFIG_DIR := $(CURDIR)/var/ultralytics
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench bench-tickets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: lint typecheck pytest
 
 bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/ingest.py
+
+# Empties the PostgreSQL database so_bench on 127.0.0.1:5432 first (see BENCHMARKS.md).
+bench-tickets: $(STAMP_RUN)
+	$(BIN)/python benchmarks/tickets.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
