@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.security.users import Role
+from api.web import workspaces
 from api.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from api.web.render import (
     STATIC,
@@ -62,4 +63,5 @@ def install(app: FastAPI, get_session: SessionDependency) -> Pages:
     app.add_exception_handler(PageForbiddenError, forbidden)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(build_router(pages))
+    app.include_router(workspaces.build_router(pages))
     return pages
