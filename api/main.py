@@ -63,7 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(
         session.build_router(get_session, auth, cookie_secure=settings.cookie_secure)
     )
-    app.include_router(incidents.build_router(get_session, auth))
+    app.include_router(incidents.build_router(database, auth))
     app.include_router(places.build_router(get_session, auth))
     app.include_router(tickets.build_router(get_session, database, auth))
     app.include_router(

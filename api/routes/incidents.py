@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from api.db.engine import Database
 from api.routes.auth import AuthDependencies
-from api.services.tickets import ingest, ticket_key
+from api.services.tickets import ingest_committed, ticket_key
 from detector.incidents.record import IncidentRecord
 
 SessionDependency = Callable[[], Iterator[Session]]
@@ -23,7 +24,7 @@ class IngestResult(BaseModel):
     created: bool
 
 
-def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIRouter:
+def build_router(database: Database, auth: AuthDependencies) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["incidents"])
 
     @router.post(
@@ -34,17 +35,16 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
     def post_incident(
         incident: IncidentRecord,
         response: Response,
-        session: Annotated[Session, Depends(get_session, scope="function")],
         actor: Annotated[str, Depends(auth.detector_node)],
     ) -> IngestResult:
         """Create the incident's ticket, or update it when the incident changed (200)."""
-        ticket, created = ingest(session, incident, actor=actor, now=datetime.now(UTC))
-        response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        done = ingest_committed(database, incident, actor=actor, now=datetime.now(UTC))
+        response.status_code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
         return IngestResult(
-            ticket=ticket_key(ticket.id),
-            status=ticket.status,
-            priority=ticket.priority,
-            created=created,
+            ticket=ticket_key(done.ticket_id),
+            status=done.status,
+            priority=done.priority,
+            created=done.created,
         )
 
     return router

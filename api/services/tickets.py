@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ from detector.incidents.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 3
+ATTEMPTS = 5
 """A write that lost a race (stale version, audit seq taken, SQLite busy) is re-read and
 re-decided this many times at most."""
 
@@ -134,6 +135,38 @@ def ingest(
     session.flush()
     audit_log.append(session, _entry(actor, "ingest", now, row, None, _snapshot(row)))
     return row, True
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    ticket_id: int
+    status: str
+    priority: str
+    created: bool
+
+
+def ingest_committed(
+    database: Database, incident: IncidentRecord, *, actor: str, now: datetime
+) -> IngestOutcome:
+    """``ingest`` in its own transaction, committed when it returns.
+
+    Two nodes ingesting at once may pick the same audit ``seq`` (or, resending, the same
+    incident id): the loser's transaction fails and is run again on the new state, where it
+    appends after the winner (or finds the ticket already there).
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with database.session() as session:
+                row, created = ingest(session, incident, actor=actor, now=now)
+                outcome = IngestOutcome(row.id, row.status, row.priority, created)
+            return outcome
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS:
+                raise
+            log.info(
+                "incident %s lost a race (%s); ingesting again", incident.id, type(exc).__name__
+            )
+    raise AssertionError("unreachable")
 
 
 def _priority(session: Session, row: Ticket) -> Priority:

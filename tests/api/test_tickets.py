@@ -14,7 +14,7 @@ from api.db.models import AuditRecord as AuditRow
 from api.db.models import Camera, KeyPoint, Squad, Ticket
 from api.domain import Confirm, Dispatch, Reject, RejectReason, TicketStatus, TransitionRefusedError
 from api.services import audit_log
-from api.services.tickets import act, ingest
+from api.services.tickets import act, ingest, ingest_committed
 from detector.incidents.record import IncidentRecord
 from tests.factories import make_incident, purge_service_rows
 
@@ -145,4 +145,29 @@ def test_two_supervisors_at_once_end_in_one_state_and_both_are_audited(database:
         actions = sorted(r.action for r in session.scalars(select(AuditRow)))
         assert len(actions) == 3 and "ingest" in actions
         assert any(a.endswith(":refused") for a in actions)
+        assert audit_log.verify(session) == []
+
+
+def test_two_nodes_ingesting_at_once_both_get_their_ticket(database: Database) -> None:
+    """Both transactions pick the same next audit seq; the loser is run again, not lost."""
+    rounds, failures = 8, []
+    for number in range(rounds):
+        barrier = threading.Barrier(2)
+
+        def send(node: str, number: int = number, barrier: threading.Barrier = barrier) -> None:
+            incident = live_incident(f"cam-test-clutter-{node}-{number}")
+            barrier.wait()
+            try:
+                assert ingest_committed(database, incident, actor=node, now=NOW).created
+            except Exception as exc:  # noqa: BLE001 - the test reports any failure of a sender
+                failures.append(f"{node} round {number}: {type(exc).__name__}: {exc}")
+
+        threads = [threading.Thread(target=send, args=(node,)) for node in ("node-a", "node-b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
+    with database.session() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 2 * rounds
         assert audit_log.verify(session) == []
