@@ -17,7 +17,7 @@ import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
 from api.domain import DomainError
-from api.routes import evidence, incidents, places, session, tickets
+from api.routes import evidence, incidents, photos, places, session, stats, ticket_history, tickets
 from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
@@ -65,9 +65,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.include_router(incidents.build_router(database, auth))
     app.include_router(places.build_router(get_session, auth))
-    app.include_router(tickets.build_router(get_session, database, auth))
+    app.include_router(tickets.build_router(get_session, database, auth, store))
+    app.include_router(stats.build_router(get_session, auth))
+    app.include_router(ticket_history.build_router(get_session, auth, store))
     app.include_router(
         evidence.build_router(get_session, database, auth, store, settings.max_bundle_bytes)
+    )
+    app.include_router(
+        photos.build_router(get_session, database, auth, store, settings.max_photo_bytes)
     )
 
     install_web(app, get_session)

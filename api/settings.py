@@ -26,6 +26,12 @@ class ApiSettings(BaseSettings):
         le=4 * 1024**3,
         description="Largest evidence bundle upload accepted (HTTP 413 above).",
     )
+    max_photo_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="Largest rectification photo upload accepted (HTTP 413 above).",
+    )
 
     cookie_secure: bool = Field(
         False,

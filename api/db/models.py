@@ -130,7 +130,11 @@ class AuditRecord(Base):
     """Append-only; each record holds the previous record's hash (see api/domain/audit.py)."""
 
     __tablename__ = "audit_record"
-    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_record_prev_hash"),)
+    __table_args__ = (
+        UniqueConstraint("prev_hash", name="uq_audit_record_prev_hash"),
+        # One ticket's (or camera's…) history, for its timeline.
+        Index("ix_audit_record_entity", "entity", "entity_id", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime]

@@ -56,6 +56,9 @@ class TicketFilters:
     category: Annotated[
         str | None, Query(max_length=32, description="Key-point category code.")
     ] = None
+    key_point: Annotated[
+        str | None, Query(max_length=64, description="Key-point code (earlier tickets there).")
+    ] = None
     raised_from: Annotated[datetime | None, Query(description="UTC, inclusive.")] = None
     raised_to: Annotated[datetime | None, Query(description="UTC, exclusive.")] = None
 
@@ -68,6 +71,7 @@ class TicketFilters:
             (Ticket.camera_id, self.camera),
             (Squad.code, self.squad),
             (KeyPoint.category, self.category),
+            (KeyPoint.code, self.key_point),
         ):
             if value is not None:
                 query = query.where(column == value)

@@ -21,6 +21,7 @@ from api.domain import (
     Reject,
 )
 from api.routes.auth import MAX_ID, AuthDependencies, parse_ticket_id, visible
+from api.routes.photos import require_photo
 from api.routes.ticket_list import (
     SORT_PATTERN,
     SortOrder,
@@ -31,6 +32,7 @@ from api.routes.ticket_list import (
 )
 from api.security.users import Role
 from api.services.tickets import act, ticket_key
+from api.storage import DirectoryStore
 
 SessionDependency = Callable[[], Iterator[Session]]
 SQUAD_ACTIONS = frozenset({"rectify"})
@@ -123,7 +125,10 @@ def _view(row: Ticket, key_point: str, category: str, squad: str) -> TicketView:
 
 
 def build_router(
-    get_session: SessionDependency, database: Database, auth: AuthDependencies
+    get_session: SessionDependency,
+    database: Database,
+    auth: AuthDependencies,
+    store: DirectoryStore,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["tickets"])
 
@@ -191,6 +196,8 @@ def build_router(
         row = visible(session.get(Ticket, parse_ticket_id(ticket)), user, ticket)
         if user.role == Role.SQUAD_MEMBER and action.action not in SQUAD_ACTIONS:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"squad members cannot {action.action}")
+        if isinstance(action, Rectify):
+            require_photo(store, ticket_key(row.id), action.photo_ref)
         now = datetime.now(UTC)
         act(database, row.id, action, actor=user.username, now=now, expected_version=version)
         session.expire_all()

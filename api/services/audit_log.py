@@ -59,3 +59,13 @@ def verify(session: Session, anchored_head: str | None = None) -> list[AuditProb
     """Every edited, reordered or deleted record in the stored chain; empty when intact."""
     rows = session.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
     return verify_chain([_to_domain(row) for row in rows], anchored_head=anchored_head)
+
+
+def records_of(session: Session, entity: str, entity_id: str) -> list[AuditRecord]:
+    """One entity's records (``"ticket"``, ``"T-12"``) in chain order, oldest first."""
+    rows = session.scalars(
+        select(AuditRow)
+        .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+        .order_by(AuditRow.seq)
+    ).all()
+    return [_to_domain(row) for row in rows]

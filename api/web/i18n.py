@@ -20,6 +20,7 @@ LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 LANGUAGE_COOKIE = "streetorder_lang"
 CATALOGUES = Path(__file__).parent / "i18n"
+LABELS = Path(__file__).parent / "labels.yaml"
 
 Translate = Callable[[str], str]
 
@@ -44,10 +45,12 @@ def pick_language(asked: str | None) -> str:
 
 
 def translator(language: str) -> Translate:
+    """English text → the language's text; a code (``pending_review``) → its name."""
+    names = taxonomy_names(language)
     if language != "zh-CN":
-        return lambda text: text
+        return lambda text: names.get(text, text)
     table = chinese()
-    return lambda text: table.get(text, text)
+    return lambda text: table.get(text) or names.get(text, text)
 
 
 def catalogue(language: str) -> dict[str, str]:
@@ -55,11 +58,26 @@ def catalogue(language: str) -> dict[str, str]:
     return chinese() if language == "zh-CN" else {}
 
 
+@cache
+def _code_labels() -> dict[str, dict[str, str]]:
+    entries = yaml.safe_load(LABELS.read_text(encoding="utf-8")) or {}
+    if not isinstance(entries, dict) or not all(
+        isinstance(v, dict) and set(v) == {"zh", "en"} for v in entries.values()
+    ):
+        raise ConfigError(f"{LABELS}: expected code: {{zh: …, en: …}} entries")
+    return {
+        str(code): {str(k): str(v) for k, v in labels.items()} for code, labels in entries.items()
+    }
+
+
 def taxonomy_names(language: str) -> dict[str, str]:
-    """Violation and key-point category codes with their names, from datasets/taxonomy.yaml
-    (the single source of class truth, which carries both languages)."""
+    """Every code people may see with its name: violation types and key-point categories from
+    datasets/taxonomy.yaml (the single source of class truth), statuses, priorities, roles and
+    reasons from labels.yaml."""
     taxonomy = load_taxonomy()
     chinese_names = language == "zh-CN"
     names = {v.code: v.zh if chinese_names else v.en for v in taxonomy.violations}
     names |= {k.code: k.zh if chinese_names else k.en for k in taxonomy.key_points}
+    key = "zh" if chinese_names else "en"
+    names |= {code: labels[key] for code, labels in _code_labels().items()}
     return names

@@ -71,6 +71,8 @@ class Pages:
     """Templates and the page dependencies, built once per app (nothing at import time)."""
 
     def __init__(self, get_session: SessionDependency) -> None:
+        self.get_session = get_session
+        """For page routes that read more than the viewer (with ``scope="function"``)."""
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.policies["json.dumps_kwargs"] = {"ensure_ascii": False}
 

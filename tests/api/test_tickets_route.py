@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import cv2
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -47,9 +49,13 @@ def test_review_dispatch_rectify_through_http(client: tuple[TestClient, str]) ->
         f"{url}/dispatch", json={"squad": "east", "deadline": deadline}, headers=supervisor
     )
     assert dispatched.status_code == 200, dispatched.text
+    after = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes()
+    photo = http.post(
+        f"{url}/photos", content=after, headers=member | {"Content-Type": "image/jpeg"}
+    )
     rectified = http.post(
         f"{url}/rectify",
-        json={"photo_ref": "photos/after.jpg", "note": "已清理"},
+        json={"photo_ref": photo.json()["photo_ref"], "note": "已清理"},
         headers=member,
     )
     assert rectified.status_code == 200 and rectified.json()["status"] == "rectified"
@@ -104,6 +110,8 @@ def test_actions_naming_things_that_do_not_exist_are_422(
         ("?type=stall", 0),
         ("?squad=west", 0),
         ("?category=school", 0),
+        ("?key_point=hospital-1", 1),
+        ("?key_point=school-1", 0),
         ("?priority=normal", 1),
         (f"?raised_from={(NOW - timedelta(hours=1)).isoformat()}", 1),
         (f"?raised_to={(NOW - timedelta(hours=1)).isoformat()}", 0),

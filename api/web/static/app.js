@@ -3,8 +3,9 @@
 (function () {
   const context = JSON.parse(document.getElementById("so-context").textContent);
 
+  // English text → the page's language; a code (pending_review, urgent…) → its name.
   function t(text) {
-    return context.texts[text] || text;
+    return context.texts[text] || context.names[text] || text;
   }
 
   function name(code) {
@@ -18,8 +19,8 @@
     }
   }
 
-  async function api(method, url, body) {
-    const headers = { Accept: "application/json" };
+  async function api(method, url, body, extraHeaders) {
+    const headers = { Accept: "application/json", ...(extraHeaders || {}) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && context.csrf) headers["X-CSRF-Token"] = context.csrf;
     const response = await fetch(url, {
