@@ -110,8 +110,10 @@ def _print_result(
         ("evidence bundle ", result.bundle.path),
         ("manifest sha256 ", result.bundle.manifest_sha256),
         ("check it again  ", f"streetorder verify {result.bundle.path}"),
-        ("ticket          ", f"{service.url}/api/v1/tickets/{ticket}"),
-        ("API docs        ", f"{service.url}/docs"),
+        ("open in browser ", f"{service.url}/review"),
+        ("the ticket      ", f"{service.url}/tickets/{ticket}"),
         ("log in as       ", f"{service.username} / {service.password}"),
+        ("ticket (API)    ", f"{service.url}/api/v1/tickets/{ticket}"),
+        ("API docs        ", f"{service.url}/docs"),
     ):
         console().print(f"{label}: {value}", soft_wrap=True, highlight=False)

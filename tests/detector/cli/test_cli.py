@@ -70,7 +70,8 @@ def test_demo_sends_its_incident_and_evidence_through_the_outbox_to_a_ticket(
     result, out = demo_run
     (bundle,) = (out / "run" / "bundles").iterdir()
     manifest = json.loads((bundle / "manifest.json").read_text())["manifest_sha256"]
-    assert "/api/v1/tickets/T-1" in result.stdout
+    assert "/api/v1/tickets/T-1" in result.stdout and "/tickets/T-1" in result.stdout
+    assert "/review" in result.stdout and "log in as       : demo / " in result.stdout
     with sqlite3.connect(out / "service" / "streetorder.db") as db:
         rows = db.execute("SELECT incident_id, status, manifest_sha256 FROM ticket").fetchall()
     assert rows == [(bundle.name, "pending_review", manifest)]
