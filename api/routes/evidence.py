@@ -15,6 +15,7 @@ from api.db.engine import Database
 from api.db.models import Ticket, User
 from api.domain import AuditEntry
 from api.routes.auth import AuthDependencies, parse_ticket_id, visible
+from api.routes.bodies import read_limited
 from api.services import audit_log
 from api.services.tickets import ticket_key
 from api.storage import MEDIA_TYPES, DirectoryStore
@@ -25,19 +26,6 @@ SessionDependency = Callable[[], Iterator[Session]]
 class StoredBundle(BaseModel):
     incident_id: str
     manifest_sha256: str
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"bundle over {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"bundle over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def build_router(
@@ -78,7 +66,7 @@ def build_router(
         incident_id: str, request: Request, actor: Annotated[str, Depends(auth.detector_node)]
     ) -> StoredBundle:
         """A tar of the bundle folder; refused (422) when a file does not match the manifest."""
-        archive = await _read_limited(request, max_bytes)
+        archive = await read_limited(request, max_bytes, "bundle")
         return await run_in_threadpool(store_bundle, incident_id, archive, actor)
 
     @router.get("/tickets/{ticket}/evidence/{name}")

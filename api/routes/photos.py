@@ -17,6 +17,7 @@ from api.db.engine import Database
 from api.db.models import Ticket, User
 from api.domain import AuditEntry, ValidationFailedError
 from api.routes.auth import AuthDependencies, parse_ticket_id, visible
+from api.routes.bodies import read_limited
 from api.services import audit_log
 from api.services.tickets import ticket_key
 from api.storage import PHOTO_MEDIA_TYPES, DirectoryStore
@@ -44,21 +45,6 @@ class StoredPhoto(BaseModel):
     )
     sha256: str = Field(description="SHA-256 of the photo's bytes, hex.")
     url: str = Field(description="Where to read the photo back.")
-
-
-async def read_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be over ``limit`` bytes."""
-    too_big = HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"photo over {limit} bytes")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def media_type_of(content_type: str | None) -> str:
@@ -141,7 +127,7 @@ def build_router(
         SHA-256, so sending the same photo again gives the same ``photo_ref`` (200)."""
         media_type_of(content_type)
         key = await run_in_threadpool(visible_key, ticket, user)
-        content = await read_limited(request, max_bytes)
+        content = await read_limited(request, max_bytes, "photo")
         photo, created = await run_in_threadpool(keep, key, content, user.username)
         response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return photo
