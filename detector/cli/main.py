@@ -19,6 +19,7 @@ from detector.cli.keys import keys_app
 from detector.cli.output import console, err_console
 from detector.cli.places import places_app
 from detector.cli.serve import serve_command
+from detector.cli.train import eval_command, train_command
 from detector.cli.users import users_app
 from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
@@ -36,6 +37,8 @@ app.command("ingest")(ingest_command)
 app.command("analyze")(analyze_command)
 app.command("watch")(watch_command)
 app.command("serve")(serve_command)
+app.command("train")(train_command)
+app.command("eval")(eval_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(places_app, name="places")

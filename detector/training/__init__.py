@@ -1,0 +1,1 @@
+"""Growing a bureau's own detector: transplant a pretrained backbone, train, evaluate."""
