@@ -33,6 +33,12 @@ class AnalyzerSettings(BaseModel):
     objects: ObjectsConfig | None = Field(
         None, description="A YOLO model for people, vehicles and stall indicators; none = off."
     )
+    facade: ObjectsConfig | None = Field(
+        None,
+        description="A model trained on facades (models/facades_yolov5n.md) beside the text "
+        "analyzer: a poster without text is still found (class map win_ad: illegal_ad) and "
+        "text on a shop's sign is not called an ad (signboard: shop_sign); none = off.",
+    )
 
 
 class WallTextAnalyzer:
@@ -86,4 +92,8 @@ def build_analyzers(
         analyzers.append(StaticChangeAnalyzer(settings.static_change))
     if _wanted(scene, "illegal_ad"):
         analyzers.append(WallTextAnalyzer(scene, settings.text))
+        if settings.facade is not None:
+            from detector.analyzers.objects import ObjectsAnalyzer
+
+            analyzers.append(ObjectsAnalyzer(settings.facade, name="facade"))
     return analyzers

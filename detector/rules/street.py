@@ -23,6 +23,8 @@ BoolArray = npt.NDArray[np.bool_]
 # Analyzer names whose detections the rules read.
 STATIC = "static_change"
 OBJECTS = "objects"
+FACADE = "facade"
+"""The bureau's own facade model (posters in shop windows, shop signs), beside ``objects``."""
 TEXT = "text"
 
 EXPLAINED_COVERAGE = 0.5
@@ -211,12 +213,17 @@ def green_damage(evidence: FrameEvidence, zones: tuple[PixelZone, ...]) -> list[
 
 
 def illegal_ad(evidence: FrameEvidence, zones: tuple[PixelZone, ...]) -> list[Observation]:
+    """New text on a wall, unless a detector sees a shop's own sign there; and posters a
+    facade model finds directly, text or no text."""
     text = evidence.of(TEXT, "text_region")
     is_new = text.data.get("is_new")
+    signs = _covered(text, evidence.of(OBJECTS, "shop_sign")) | _covered(
+        text, evidence.of(FACADE, "shop_sign")
+    )
     found = []
     for i, box in enumerate(_boxes(text)):
         zone = _zone_of(zones, box, wall=True)
-        if zone is not None and is_new is not None and bool(is_new[i]):
+        if zone is not None and is_new is not None and bool(is_new[i]) and not signs[i]:
             found.append(_observation("illegal_ad", zone, text, i, evidence.t_s))
     return found + _custom(evidence, zones, "illegal_ad")
 
@@ -227,12 +234,13 @@ def signboard(evidence: FrameEvidence, zones: tuple[PixelZone, ...]) -> list[Obs
 
 def _custom(evidence: FrameEvidence, zones: tuple[PixelZone, ...], code: str) -> list[Observation]:
     """Detections of a custom model whose class map names the taxonomy code itself."""
-    direct = evidence.of(OBJECTS, code)
     found = []
-    for i, box in enumerate(_boxes(direct)):
-        zone = _zone_of(zones, box, wall=code in ("illegal_ad", "signboard"))
-        if zone is not None:
-            found.append(_observation(code, zone, direct, i, evidence.t_s))
+    for analyzer in (OBJECTS, FACADE):
+        direct = evidence.of(analyzer, code)
+        for i, box in enumerate(_boxes(direct)):
+            zone = _zone_of(zones, box, wall=code in ("illegal_ad", "signboard"))
+            if zone is not None:
+                found.append(_observation(code, zone, direct, i, evidence.t_s))
     return found
 
 

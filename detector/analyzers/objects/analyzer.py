@@ -25,10 +25,12 @@ class ObjectsAnalyzer:
     ByteTrack identity (-1 until a track is confirmed, or always with ``track: false``).
     """
 
-    name = "objects"
-
-    def __init__(self, config: ObjectsConfig, detector: Detector | None = None) -> None:
-        """Load ``config.model_path`` (or use ``detector``, already loaded and shareable)."""
+    def __init__(
+        self, config: ObjectsConfig, detector: Detector | None = None, name: str = "objects"
+    ) -> None:
+        """Load ``config.model_path`` (or use ``detector``, already loaded and shareable).
+        ``name`` is what rules ask for: ``objects``, or ``facade`` for a facade model."""
+        self.name = name
         self.config = config
         self.detector = detector if detector is not None else open_detector(config.model_path)
         self.settings = InferenceSettings(

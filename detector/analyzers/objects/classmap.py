@@ -12,8 +12,9 @@ import numpy.typing as npt
 
 from detector.analyzers.detections import Detections
 
-Role = Literal["person", "vehicle", "stall_indicator", "goods"]
-"""What a generic (COCO) class means on a street: it explains a region, it does not accuse."""
+Role = Literal["person", "vehicle", "stall_indicator", "goods", "shop_sign"]
+"""What a class means on a street: it explains a region, it does not accuse. ``shop_sign`` is
+a shop's own sign (text on it is not an ad; whether it is registered is not for a camera)."""
 
 TaxonomyCode = Literal[
     "stall", "out_of_store", "clutter", "green_damage", "illegal_ad", "signboard"
@@ -54,6 +55,12 @@ _COCO: dict[str, Role] = {
 }
 COCO_ROLES: Mapping[str, Role] = MappingProxyType(_COCO)
 """The default class map for 80-class COCO detectors; every other COCO class is dropped."""
+
+FACADE_CLASS_MAP: Mapping[str, Label] = MappingProxyType(
+    {"win_ad": "illegal_ad", "signboard": "shop_sign"}
+)
+"""The class map for a model trained on facade photos (../shared/data/facades classes):
+posters in shop windows are ads, shop signs explain the text on them."""
 
 
 @dataclass(frozen=True, eq=False)

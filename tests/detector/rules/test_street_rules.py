@@ -115,6 +115,31 @@ def test_new_text_on_the_wall_is_an_illegal_ad_and_old_text_is_not() -> None:
     assert observe(scene(), text=text) == [("illegal_ad", "wall")]
 
 
+NEW_TEXT = Detections.build(
+    [(100, 50, 140, 90)], [0.7], ["text_region"], is_new=[True], still_since_s=[90.0]
+)
+SIGN_OVER_TEXT = ("shop_sign", (95.0, 45.0, 150.0, 95.0))
+POSTER_ELSEWHERE = ("illegal_ad", (400.0, 60.0, 440.0, 110.0))
+POSTER_ON_ROAD = ("illegal_ad", (400.0, 300.0, 440.0, 340.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "facade", "expected"),
+    [
+        (NEW_TEXT, [], [("illegal_ad", "wall")]),
+        (NEW_TEXT, [SIGN_OVER_TEXT], []),  # the text is a shop's own sign: not an ad
+        (Detections.empty(), [POSTER_ELSEWHERE], [("illegal_ad", "wall")]),  # a poster, no text
+        (NEW_TEXT, [SIGN_OVER_TEXT, POSTER_ELSEWHERE], [("illegal_ad", "wall")]),
+        (Detections.empty(), [POSTER_ON_ROAD], []),  # ads are only looked for on walls
+        (Detections.empty(), [SIGN_OVER_TEXT], []),  # a sign alone accuses nobody
+    ],
+)
+def test_a_facade_model_finds_posters_without_text_and_clears_shop_signs(
+    text: Detections, facade: list[tuple[str, tuple[float, ...]]], expected: list[tuple[str, str]]
+) -> None:
+    assert observe(scene(), text=text, facade=objects(*facade)) == expected
+
+
 def test_small_or_faint_evidence_is_ignored() -> None:
     tiny = (300.0, 200.0, 303.0, 203.0)
     assert observe(scene(), static_change=still(tiny)) == []
