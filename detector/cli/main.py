@@ -13,9 +13,12 @@ from rich.table import Table
 
 from detector.cli.analyze import analyze_command
 from detector.cli.audit import audit_app
+from detector.cli.dataset import dataset_app
 from detector.cli.demo import demo_command
+from detector.cli.export import export_command
 from detector.cli.ingest import ingest_command
 from detector.cli.keys import keys_app
+from detector.cli.models import models_app
 from detector.cli.output import console, err_console
 from detector.cli.places import places_app
 from detector.cli.serve import serve_command
@@ -39,8 +42,11 @@ app.command("watch")(watch_command)
 app.command("serve")(serve_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
+app.command("export")(export_command)
 app.add_typer(audit_app, name="audit")
+app.add_typer(dataset_app, name="dataset")
 app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
 app.add_typer(places_app, name="places")
 app.add_typer(users_app, name="users")
 

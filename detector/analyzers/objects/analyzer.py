@@ -6,11 +6,12 @@ import logging
 from pathlib import Path
 
 from detector.analyzers.detections import Detections
-from detector.analyzers.objects.backends import Detector, open_detector
+from detector.analyzers.objects.backends import Detector
 from detector.analyzers.objects.classmap import apply_class_map
 from detector.analyzers.objects.config import ObjectsConfig
 from detector.analyzers.objects.errors import ModelError
 from detector.analyzers.objects.inference import InferenceSettings
+from detector.analyzers.objects.runtime import open_runtime
 from detector.analyzers.objects.tracking import ByteTrackIds
 from detector.sources.frames import Frame
 
@@ -32,7 +33,7 @@ class ObjectsAnalyzer:
         ``name`` is what rules ask for: ``objects``, or ``facade`` for a facade model."""
         self.name = name
         self.config = config
-        self.detector = detector if detector is not None else open_detector(config.model_path)
+        self.detector = detector if detector is not None else open_runtime(config)
         self.settings = InferenceSettings(
             imgsz=config.imgsz,
             min_confidence=config.min_confidence,

@@ -110,7 +110,7 @@ def _foreign_global(path: Path) -> str:
     return (foreign or names or ["an unknown type"])[0]
 
 
-def _check_ultralytics_pt(path: Path) -> None:
+def check_ultralytics_pt(path: Path) -> None:
     """Refuse a ``.pt`` that Ultralytics' allow-listed ``weights_only`` load will not accept."""
     from ultralytics.nn.tasks import torch_safe_load
 
@@ -128,7 +128,8 @@ def _check_ultralytics_pt(path: Path) -> None:
         raise ModelError(f"{path}: not a loadable checkpoint: {one_line(exc)}") from None
 
 
-def _openvino_folder(path: Path) -> bool:
+def is_openvino_folder(path: Path) -> bool:
+    """True for a folder holding an OpenVINO model (an .xml and a .bin)."""
     return path.is_dir() and any(path.glob("*.xml")) and any(path.glob("*.bin"))
 
 
@@ -140,12 +141,12 @@ def open_detector(path: Path) -> Detector:
     if path.is_file() and suffix == ".pt":
         if is_yolov5_checkpoint(path):
             return load_yolov5_checkpoint(path)
-        _check_ultralytics_pt(path)
+        check_ultralytics_pt(path)
         return UltralyticsDetector(path)
     if path.is_file() and suffix == ".onnx":
         return UltralyticsDetector(path)
     if path.is_dir():
-        if not _openvino_folder(path):
+        if not is_openvino_folder(path):
             raise ModelError(f"{path}: folder holds no OpenVINO model (.xml and .bin)")
         return UltralyticsDetector(path)
     raise ModelError(

@@ -47,6 +47,13 @@ class ObjectsConfig(BaseModel):
     max_detections: int = Field(
         300, ge=1, le=3000, description="Most detections kept per frame, highest confidence first."
     )
+    runtime: Literal["auto", "pytorch", "onnx", "openvino"] = Field(
+        "auto",
+        description="What runs a .pt model: 'auto' times the .pt and its exports beside it "
+        "(MODEL.onnx, MODEL_openvino_model/, made by 'streetorder export') on this machine and "
+        "keeps the fastest (within 10 %: PyTorch, then OpenVINO, then ONNX); 'pytorch', 'onnx' or "
+        "'openvino' picks one (its export must exist, be newer than the .pt and match imgsz).",
+    )
     device: Literal["cpu"] = Field(
         "cpu", description="Inference device; only the CPU is supported in this deployment."
     )

@@ -69,7 +69,13 @@ def model_files(
 def test_each_format_loads_offline_and_maps_classes(
     model_files: dict[str, Path], coco_names: dict[int, str], fmt: str
 ) -> None:
-    config = ObjectsConfig(model_path=model_files[fmt], imgsz=EXPORT_SIZE, max_detections=20)
+    # The .pt's exports lie beside it: without runtime pytorch, auto might time and pick one.
+    config = ObjectsConfig(
+        model_path=model_files[fmt],
+        imgsz=EXPORT_SIZE,
+        max_detections=20,
+        runtime="pytorch" if fmt == "pt" else "auto",
+    )
     analyzer = ObjectsAnalyzer(config)
     frames = [make_frame(grey(320, 240, 60 + 20 * i), i) for i in range(3)]
 
