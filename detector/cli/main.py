@@ -22,7 +22,7 @@ from detector.cli.models import models_app
 from detector.cli.output import console, err_console
 from detector.cli.places import places_app
 from detector.cli.serve import serve_command
-from detector.cli.train import eval_command, train_command
+from detector.cli.train import eval_command, eval_tickets_command, train_command
 from detector.cli.users import users_app
 from detector.cli.watch import watch_command
 from detector.errors import StreetOrderError
@@ -42,6 +42,7 @@ app.command("watch")(watch_command)
 app.command("serve")(serve_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
+app.command("eval-tickets")(eval_tickets_command)
 app.command("export")(export_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(dataset_app, name="dataset")

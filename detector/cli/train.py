@@ -113,3 +113,40 @@ def _print_evaluation(evaluation: Evaluation) -> None:
     console().print(table)
     for plot in evaluation.plots:
         console().print(f"plot: {plot}", soft_wrap=True, highlight=False)
+
+
+def eval_tickets_command(
+    since: Annotated[
+        str | None, typer.Option("--from", help="First day (YYYY-MM-DD, Beijing time).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Last day, included (default: today).")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="The service's data folder.")] = None,
+    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL.")] = None,
+) -> None:
+    """The deployed models as reviewers judged them: precision (confirmed / reviewed) per
+    camera and type, from the ticket database (default: the last 30 days)."""
+    from datetime import UTC, datetime
+
+    from api.services.stats import load_stats, parse_range
+    from detector.cli.service_db import service_session
+
+    days = parse_range(since, until, datetime.now(UTC))
+    with service_session(data_dir, database_url, migrate=True) as session:
+        stats = load_stats(session, days)
+    table = Table(title=f"reviewed tickets {stats.from_day} – {stats.to_day}")
+    for column in ("camera", "type", "detected", "confirmed", "rejected", "precision"):
+        table.add_column(column, justify="left" if column in ("camera", "type") else "right")
+    for row in stats.per_camera_type:
+        precision = "–" if row.precision is None else f"{row.precision:.0%}"
+        table.add_row(
+            row.camera, row.type, str(row.detected), str(row.confirmed), str(row.rejected),
+            precision,
+        )  # fmt: skip
+    total = stats.totals
+    overall = "–" if total.precision is None else f"{total.precision:.0%}"
+    table.add_row(
+        "all", "", str(total.detected), str(total.confirmed), str(total.rejected), overall
+    )
+    console().print(table)
