@@ -21,6 +21,7 @@ from detector.cli.keys import keys_app
 from detector.cli.models import models_app
 from detector.cli.output import console, err_console
 from detector.cli.places import places_app
+from detector.cli.plan import plan_app
 from detector.cli.serve import serve_command
 from detector.cli.train import eval_command, eval_tickets_command, train_command
 from detector.cli.users import users_app
@@ -49,6 +50,7 @@ app.add_typer(dataset_app, name="dataset")
 app.add_typer(keys_app, name="keys")
 app.add_typer(models_app, name="models")
 app.add_typer(places_app, name="places")
+app.add_typer(plan_app, name="plan")
 app.add_typer(users_app, name="users")
 
 
