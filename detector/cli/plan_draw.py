@@ -1,4 +1,4 @@
-"""`streetorder plan draw --period 2026-12 --seed SEED`: the public inspection draw (双随机、一公开)."""
+"""`streetorder plan draw --period 2026-12 --seed SEED`: the public draw (双随机、一公开)."""
 
 from __future__ import annotations
 

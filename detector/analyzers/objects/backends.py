@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import zipfile
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,6 +115,12 @@ def check_ultralytics_pt(path: Path) -> None:
     """Refuse a ``.pt`` that Ultralytics' allow-listed ``weights_only`` load will not accept."""
     from ultralytics.nn.tasks import torch_safe_load
 
+    if re.search(r"yolov5[nsmlx]\.pt$", path.name):
+        # Ultralytics silently reads "<…>yolov5n.pt" as "<…>yolov5nu.pt", its own re-release.
+        raise ModelError(
+            f"{path}: Ultralytics reads a file named like this as {path.stem}u.pt; rename it "
+            f"(e.g. {path.stem}_v1.pt)"
+        )
     try:
         torch_safe_load(str(path), safe_only=True)  # type: ignore[no-untyped-call]
     except (TypeError, pickle.UnpicklingError) as exc:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from detector.analyzers.objects.classmap import COCO_ROLES
+from detector.analyzers.objects.classmap import COCO_ROLES, FACADE_CLASS_MAP
 from detector.models import (
     CardError,
     check_weights,
@@ -51,14 +51,17 @@ def card_text(fields: dict[str, Any]) -> str:
     return f"---\n{yaml.safe_dump(fields, sort_keys=False)}---\n# {fields.get('name')}\n\nProse.\n"
 
 
-def test_the_repository_cards_parse_and_name_the_default_coco_map() -> None:
-    cards = load_cards(CARDS)
-    assert [card.name for card in cards] == ["yolov5n_coco"]
-    coco = cards[0]
+def test_the_repository_cards_parse_and_name_their_class_maps() -> None:
+    cards = {card.name: card for card in load_cards(CARDS)}
+    assert sorted(cards) == ["facades_yolov5n", "yolov5n_coco"]
+    coco = cards["yolov5n_coco"]
     assert len(coco.classes) == 80
     assert list(coco.classes)[:2] == ["person", "bicycle"]
     assert coco.class_map() == dict(COCO_ROLES)
     assert coco.training_data.sha256 is None
+    facades = cards["facades_yolov5n"]
+    assert facades.class_map() == dict(FACADE_CLASS_MAP)
+    assert facades.training_data.sha256 is not None
 
 
 def test_a_complete_card_parses() -> None:

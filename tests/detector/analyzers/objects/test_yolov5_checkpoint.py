@@ -104,3 +104,15 @@ def test_layers_match_ultralytics_yolov5n_yaml(yolov5_path: Path) -> None:
 
 def test_the_analyzer_picks_the_yolov5_loader_for_a_yolov5_checkpoint(yolov5_path: Path) -> None:
     assert isinstance(open_detector(yolov5_path), YoloV5Detector)
+
+
+def test_weights_named_like_an_ultralytics_release_get_a_rename_hint(tmp_path: Path) -> None:
+    """Ultralytics reads "<…>yolov5n.pt" as its own "<…>yolov5nu.pt" and fails far away."""
+    import torch
+
+    from detector.analyzers.objects.errors import ModelError
+
+    weights = tmp_path / "facades_yolov5n.pt"
+    torch.save({"model": None}, weights)
+    with pytest.raises(ModelError, match=r"rename it \(e\.g\. facades_yolov5n_v1\.pt\)"):
+        open_detector(weights)
