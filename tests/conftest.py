@@ -1,10 +1,34 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from tests.factories import SHARED_CLIPS, make_clip
+from api.db.engine import make_engine
+from api.db.migrate import upgrade
+from tests.factories import POSTGRES_URL, SHARED_CLIPS, make_clip
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The ticket service's database, migrated: every test using it runs on SQLite and on
+    PostgreSQL (skipped when PostgreSQL cannot be reached)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'streetorder.db'}"
+    else:
+        url = POSTGRES_URL
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.orig})")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,12 @@ from detector.sources.frames import EncodedPacket, ImageBGR, StreamTemplate
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 SHARED_CLIPS = SHARED / "data" / "clips"
+
+
+POSTGRES_URL = os.environ.get(
+    "STREETORDER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+"""The machine's PostgreSQL; point parallel test runs at separate databases with the variable."""
 
 
 def moving_bar_frames(
@@ -193,3 +200,21 @@ def service_rows(database: Any) -> tuple[dict[str, str | None], dict[str, int]]:
     incident_ids = [incident_id for incident_id, _ in tickets]
     assert len(incident_ids) == len(set(incident_ids)), f"a ticket twice: {incident_ids}"
     return dict(tickets), {action: count for action, count in actions}
+
+
+def file_ticket(
+    database: Any, store: Any, incident: IncidentRecord, bundle: Any, *, actor: str, now: Any
+) -> int:
+    """Ingest ``incident`` and keep its evidence ``bundle`` in ``store`` as the service does for
+    a detector node's upload (the same tar); returns the ticket's row id."""
+    from api.services.tickets import ingest
+    from detector.outbox.client import bundle_archive
+    from detector.outbox.messages import BundleRef
+
+    archive = bundle_archive(BundleRef(path=bundle.path, manifest_sha256=bundle.manifest_sha256))
+    digest = store.put_bundle(incident.id, archive, bundle.manifest_sha256)
+    with database.session() as session:
+        row, _ = ingest(session, incident, actor=actor, now=now)
+        row.manifest_sha256, row.evidence_path = digest, incident.id
+        row_id: int = row.id
+    return row_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,39 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api.db.engine import Database, make_engine
-from api.db.migrate import upgrade
+from api.db.engine import Database
 from api.db.models import Camera, KeyPoint, Squad
 from api.main import create_app
 from api.security.users import Role, add_user
 from api.services.tickets import ingest, ticket_key
 from api.settings import ApiSettings
 from tests.factories import make_incident, purge_service_rows
-
-POSTGRES_URL = os.environ.get(
-    "STREETORDER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-"""The machine's PostgreSQL; point parallel test runs at separate databases with the variable."""
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'streetorder.db'}"
-    else:
-        url = POSTGRES_URL
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({exc.orig})")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

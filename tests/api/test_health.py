@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 import detector
 from api.main import create_app
 from api.settings import ApiSettings
-from tests.api.conftest import POSTGRES_URL
+from tests.factories import POSTGRES_URL
 
 
 def test_health_migrates_the_embedded_database_at_start(data_dir: Path) -> None:

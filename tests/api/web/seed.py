@@ -6,8 +6,6 @@ bundles cut from a rendered street clip (so the video plays and the snapshot sho
 
 from __future__ import annotations
 
-import io
-import tarfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,14 +20,14 @@ from api.domain import Confirm, Dispatch, Rectify, Reinspect, Reject
 from api.domain.places import CameraEntry, KeyPointEntry, PlacesFile, SquadEntry
 from api.security.users import Role, add_user
 from api.services.places import apply_places
-from api.services.tickets import act, ingest, ticket_key
+from api.services.tickets import act, ticket_key
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
 from detector.demo.encode import write_video
 from detector.demo.street import StreetScript, render_frame, render_frames
 from detector.evidence.bundle import Provenance, write_bundle
 from detector.sources.frames import EncodedPacket
-from tests.factories import make_incident, read_packets
+from tests.factories import file_ticket, make_incident, read_packets
 
 PASSWORD = "correct horse battery"
 USERS = {
@@ -135,14 +133,7 @@ def _seed_ticket(
     bundle = write_bundle(
         store.root.parent / "detector-bundles", incident, frame, packets, Provenance(), 3.0
     )
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w") as tar:
-        for path in sorted(bundle.path.iterdir()):
-            tar.add(path, arcname=path.name)
-    digest = store.put_bundle(incident.id, archive.getvalue(), bundle.manifest_sha256)
-    with database.session() as session:
-        row, _ = ingest(session, incident, actor="node:seed", now=raised)
-        row.manifest_sha256, row.evidence_path, row_id = digest, incident.id, row.id
+    row_id = file_ticket(database, store, incident, bundle, actor="node:seed", now=raised)
     _advance(database, row_id, planned.fate, raised, now)
     return ticket_key(row_id)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,14 +17,21 @@ from typer.testing import CliRunner
 
 from api.db.engine import Database
 from api.domain import Action, Confirm, Dispatch, Reclassify, Reject, RejectReason
-from api.services.tickets import act, ingest, ticket_key
+from api.services.tickets import act, ticket_key
 from api.storage import DirectoryStore
 from detector.cli.main import app
 from detector.dataset.tickets import parse_since
 from detector.evidence.bundle import Provenance, write_bundle
 from detector.incidents.taxonomy import load_taxonomy
 from detector.sources.frames import EncodedPacket
-from tests.factories import add_place, make_clip, make_incident, purge_service_rows, read_packets
+from tests.factories import (
+    add_place,
+    file_ticket,
+    make_clip,
+    make_incident,
+    purge_service_rows,
+    read_packets,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 WIDTH, HEIGHT = 128, 96
@@ -125,14 +130,7 @@ def _ticket(
         raised_at=raised,
     )
     bundle = write_bundle(root, incident, picture(plan.seed), packets, Provenance(model=MODEL), 0.5)
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w") as tar:
-        for path in sorted(bundle.path.iterdir()):
-            tar.add(path, arcname=path.name)
-    digest = store.put_bundle(incident.id, archive.getvalue(), bundle.manifest_sha256)
-    with database.session() as session:
-        row, _ = ingest(session, incident, actor="node:test", now=raised)
-        row.manifest_sha256, row.evidence_path, row_id = digest, incident.id, row.id
+    row_id = file_ticket(database, store, incident, bundle, actor="node:test", now=raised)
     for minutes, action in enumerate(plan.actions, start=1):
         act(database, row_id, action, actor="wang", now=raised + timedelta(minutes=minutes))
     return ticket_key(row_id)

@@ -22,7 +22,6 @@ from detector.evidence.bundle import Bundle
 from detector.incidents.record import IncidentRecord
 from detector.outbox import OutboxConfig
 from detector.sources.frames import EncodedPacket
-from tests.api import conftest as api_conftest
 from tests.factories import (
     add_place,
     make_clip,
@@ -31,9 +30,6 @@ from tests.factories import (
     read_packets,
     write_test_bundle,
 )
-
-engine = api_conftest.engine
-"""The ticket service's database fixture, parametrised over SQLite and PostgreSQL."""
 
 CAMERA = "cam-outbox"
 START = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
