@@ -125,6 +125,16 @@ class Ticket(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it as is
 
+    def box(self) -> tuple[float, float, float, float]:
+        """``box_xyxy`` as (x1, y1, x2, y2) in source pixels."""
+        stored = self.box_xyxy
+        return (
+            float(stored["x1"]),
+            float(stored["y1"]),
+            float(stored["x2"]),
+            float(stored["y2"]),
+        )
+
 
 class AuditRecord(Base):
     """Append-only; each record holds the previous record's hash (see api/domain/audit.py)."""

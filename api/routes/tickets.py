@@ -100,7 +100,6 @@ ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 
 
 def _view(row: Ticket, key_point: str, category: str, squad: str) -> TicketView:
-    box = row.box_xyxy
     return TicketView(
         ticket=ticket_key(row.id),
         incident_id=row.incident_id,
@@ -116,7 +115,7 @@ def _view(row: Ticket, key_point: str, category: str, squad: str) -> TicketView:
         raised_at=row.raised_at,
         ended_at=row.ended_at,
         deadline=row.deadline,
-        box_xyxy=(box["x1"], box["y1"], box["x2"], box["y2"]),
+        box_xyxy=row.box(),
         score=row.score,
         scores=row.scores,
         manifest_sha256=row.manifest_sha256,

@@ -144,7 +144,6 @@ def _with_evidence(row: Ticket, store: DirectoryStore) -> ReviewedTicket | str:
         incident = json.loads((manifest.parent / "incident.json").read_text(encoding="utf-8"))
     except ValueError:
         return "incident.json of the bundle is unreadable"
-    box = row.box_xyxy
     return ReviewedTicket(
         key=ticket_key(row.id),
         incident_id=row.incident_id,
@@ -153,7 +152,7 @@ def _with_evidence(row: Ticket, store: DirectoryStore) -> ReviewedTicket | str:
         reviewed_type=row.type,
         reject_reason=row.reject_reason,
         raised_at=row.raised_at,
-        box_xyxy=(float(box["x1"]), float(box["y1"]), float(box["x2"]), float(box["y2"])),
+        box_xyxy=row.box(),
         frame=frame,
         incident=incident if isinstance(incident, dict) else {},
     )
