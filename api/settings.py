@@ -33,6 +33,12 @@ class ApiSettings(BaseSettings):
         description="Largest rectification photo upload accepted (HTTP 413 above).",
     )
 
+    plan_file: Path | None = Field(
+        None,
+        description="The yearly supervision plan (YAML, see docs/plan-2026.yaml) that the plan "
+        "pages, look-backs and reports follow; without one they answer 404.",
+    )
+
     cookie_secure: bool = Field(
         False,
         description="Send the session cookie over HTTPS only; turn on behind a TLS proxy.",

@@ -1,4 +1,4 @@
-"""Squads, key points, cameras, users, API keys, tickets and the audit chain."""
+"""Squads, key points, cameras, users, API keys, tickets, inspections and the audit chain."""
 
 from __future__ import annotations
 
@@ -134,6 +134,39 @@ class Ticket(Base):
             float(stored["x2"]),
             float(stored["y2"]),
         )
+
+
+class Inspection(Base):
+    """One inspection of a key point: on the street by a squad, through the city video
+    platform (the analyzers on the point's cameras), or a district-bureau visit to a squad.
+    Counted toward the plan's targets by ``kind`` (``api.plan.model.InspectionKind``)."""
+
+    __tablename__ = "inspection"
+    __table_args__ = (
+        # A squad's inspections over a period (plan progress, reports).
+        Index("ix_inspection_squad_started", "squad_id", "started_at"),
+        Index("ix_inspection_key_point_started", "key_point_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """street, video or district."""
+    key_point_id: Mapped[int] = mapped_column(ForeignKey("key_point.id"))
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squad.id"))
+    """The squad the inspection counts for: the key point's squad when it was recorded."""
+    inspector: Mapped[str] = mapped_column(String(64))
+    """Username of the person who inspected (or, for a video check run by a detector node,
+    the supervisor it was run for)."""
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    cameras: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
+    """``{"ids": [camera ids looked at]}``."""
+    findings: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
+    """``{"incidents": [incident ids raised by this inspection]}``; those become tickets
+    through the ordinary ingest."""
+    note: Mapped[str | None] = mapped_column(String(2000))
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
 
 
 class AuditRecord(Base):
