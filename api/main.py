@@ -17,6 +17,7 @@ import detector
 from api.db.engine import Database
 from api.db.migrate import upgrade
 from api.domain import DomainError
+from api.plan.source import load_plan
 from api.routes import evidence, incidents, photos, places, session, stats, ticket_history, tickets
 from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
@@ -40,6 +41,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """
     settings = settings or ApiSettings()
     database = Database(settings.effective_database_url)
+    plan = load_plan(settings.plan_file)  # noqa: F841 - the plan routes take it (being added)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
