@@ -18,11 +18,27 @@ from api.db.engine import Database
 from api.db.migrate import upgrade
 from api.domain import DomainError
 from api.plan.source import load_plan
-from api.routes import evidence, incidents, photos, places, session, stats, ticket_history, tickets
+from api.routes import (
+    evidence,
+    incidents,
+    inspections,
+    look_backs,
+    photos,
+    places,
+    plan_draws,
+    session,
+    stats,
+    ticket_history,
+    tickets,
+)
+from api.routes import notices as notice_routes
+from api.routes import plan as plan_routes
+from api.routes import reports as report_routes
 from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
+from api.web import plan_pages
 from api.web.pages import install as install_web
 
 
@@ -41,7 +57,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """
     settings = settings or ApiSettings()
     database = Database(settings.effective_database_url)
-    plan = load_plan(settings.plan_file)  # noqa: F841 - the plan routes take it (being added)
+    plan = load_plan(settings.plan_file)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +93,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         photos.build_router(get_session, database, auth, store, settings.max_photo_bytes)
     )
 
-    install_web(app, get_session)
+    app.include_router(plan_routes.build_router(get_session, auth, plan))
+    app.include_router(plan_draws.build_router(get_session, auth))
+    app.include_router(inspections.build_router(get_session, database, auth, plan))
+    app.include_router(look_backs.build_router(get_session, database, auth, plan))
+    app.include_router(notice_routes.build_router(get_session, auth, store, plan))
+    app.include_router(report_routes.build_router(get_session, auth, plan))
+
+    pages = install_web(app, get_session)
+    app.include_router(plan_pages.build_router(pages, plan))
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session, scope="function")]) -> Health:

@@ -167,6 +167,7 @@ def purge_service_rows(database: Any) -> None:
             models.User,
             models.ApiKey,
             models.Ticket,
+            models.Inspection,
             models.Camera,
             models.KeyPoint,
             models.Squad,

@@ -44,6 +44,11 @@ class ReinspectOutcome(StrEnum):
     FAILED = "fail"
 
 
+class LookBackOutcome(StrEnum):
+    BACK = "back"  # the violation is there again: the ticket reopens
+    CLEAR = "clear"
+
+
 class _Action(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -103,6 +108,26 @@ class Reinspect(_Action):
         return self
 
 
+class LookBack(_Action):
+    """One round of the plan's look-back (回头看) after a rectification: ``back`` reopens the
+    ticket with ``deadline``, ``clear`` closes a rectified ticket. The service fills ``due_at``
+    and ``deadline`` from the plan (``api.plan.lookback``)."""
+
+    action: Literal["look_back"] = "look_back"
+    round: int = Field(ge=1, le=5)
+    outcome: LookBackOutcome
+    checked_at: UtcDatetime
+    due_at: UtcDatetime
+    deadline: UtcDatetime | None = None
+    note: Note = ""
+
+    @model_validator(mode="after")
+    def _deadline_only_when_back(self) -> Self:
+        if (self.deadline is None) is (self.outcome is LookBackOutcome.BACK):
+            raise ValueError("a deadline goes with outcome 'back' and only with it")
+        return self
+
+
 class Reclassify(_Action):
     """Correct the violation type (the analyzer saw a stall, it is out-of-store business)."""
 
@@ -120,7 +145,7 @@ class Merge(_Action):
 
 
 Action = Annotated[
-    Confirm | Reject | Dispatch | Rectify | Reinspect | Reclassify | Merge,
+    Confirm | Reject | Dispatch | Rectify | Reinspect | LookBack | Reclassify | Merge,
     Field(discriminator="action"),
 ]
 """Any action; pydantic picks the class from the ``action`` field."""
@@ -131,6 +156,7 @@ ACTION_NAMES: tuple[str, ...] = (
     "dispatch",
     "rectify",
     "reinspect",
+    "look_back",
     "reclassify",
     "merge",
 )

@@ -1,17 +1,20 @@
 """The ticket life cycle as a pure function: ``apply(ticket, action, actor=…, now=…)``.
 
     pending_review ─confirm→ confirmed ─dispatch→ dispatched ─rectify→ rectified
-          │                      │                    ▲                    │
-          └reject→ rejected      │                    └──reinspect fail────┤
-          └merge→ merged ←merge──┘                         reinspect pass→ closed
+          │                      │                  ▲ ▲                    │ │
+          └reject→ rejected      │                  │ └─reinspect fail─────┤ └look_back clear┐
+          └merge→ merged ←merge──┘                  │    reinspect pass→ closed ←────────────┘
+                                                    └──look_back back── (rectified or closed)
 
 ``reclassify`` changes the violation type while the ticket is still open (not closed,
-rejected or merged) and leaves the status alone. Anything else raises
-``TransitionRefusedError``, naming the status and what is allowed from it.
+rejected or merged) and leaves the status alone. ``look_back`` on a closed ticket that is
+``clear`` leaves it closed. Anything else raises ``TransitionRefusedError``, naming the status
+and what is allowed from it.
 
 ``reinspected`` is in the vocabulary of the plan, but ``apply`` never produces it: a
 re-inspection resolves at once to ``closed`` (pass, recorded in ``reinspection``) or back to
-``dispatched`` (fail), so no ticket waits in between.
+``dispatched`` (fail), so no ticket waits in between. The plan's look-back rounds
+(``api.plan.lookback``) are recorded in ``look_backs``, numbered per rectification.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.domain.actions import (
     ACTION_NAMES,
     Action,
     Confirm,
     Dispatch,
+    LookBack,
+    LookBackOutcome,
     Merge,
     Note,
     PhotoRef,
@@ -65,6 +70,8 @@ ALLOWED_FROM: dict[str, frozenset[TicketStatus]] = {
     "dispatch": frozenset({_S.CONFIRMED}),
     "rectify": frozenset({_S.DISPATCHED}),
     "reinspect": frozenset({_S.RECTIFIED}),
+    # A closed ticket is still looked back at: the plan's later rounds can reopen it.
+    "look_back": frozenset({_S.RECTIFIED, _S.CLOSED}),
     "reclassify": _OPEN,
     # Only before dispatch: once a squad holds a ticket, folding it away would lose its work.
     "merge": frozenset({_S.PENDING_REVIEW, _S.CONFIRMED}),
@@ -100,6 +107,29 @@ class Reinspection(_Frozen):
     by: str
 
 
+class Escalation(_Frozen):
+    """Major supervision (重点督办) of a repeat-problem place (``api.reports.places_service``);
+    it raises the ticket's priority and leaves its life cycle alone."""
+
+    level: str = Field(pattern=r"^major$")
+    at: UtcDatetime
+    by: str
+    count: int = Field(ge=1, description="Problems at the place within the repeat window.")
+
+
+class LookBackRecord(_Frozen):
+    """One recorded look-back round; ``rectification`` is the rectification it checked (1 for
+    the first), so the rounds start again after a reopened ticket is rectified anew."""
+
+    round: int = Field(ge=1)
+    due_at: UtcDatetime
+    checked_at: UtcDatetime
+    outcome: LookBackOutcome
+    by: str
+    rectification: int = Field(ge=1)
+    note: Note = ""
+
+
 class TicketState(_Frozen):
     """A ticket as the life cycle sees it. ``version`` starts at 1 and grows by one on every
     change, so the API can refuse a stale write (optimistic locking) and audit each step."""
@@ -118,6 +148,8 @@ class TicketState(_Frozen):
     reject_reason: RejectReason | None = None
     reject_note: Note | None = None
     rectification: Rectification | None = None
+    rectification_count: int = Field(default=0, ge=0)
+    """Rectifications so far (the latest is ``rectification``)."""
     reinspection: Reinspection | None = None
     reinspection_count: int = Field(default=0, ge=0)
     merged_into: TicketId | None = None
@@ -125,6 +157,22 @@ class TicketState(_Frozen):
     version: int = Field(default=1, ge=1)
     updated_at: UtcDatetime | None = None
     updated_by: str | None = None
+    escalation: Escalation | None = None
+    """Set once a repeat place is escalated; never cleared by life-cycle actions."""
+    look_backs: tuple[LookBackRecord, ...] = ()
+    """The plan's look-back rounds recorded, oldest first (``api.plan.lookback``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_rectification_of_older_states(cls, data: Any) -> Any:
+        # States stored before the count existed hold at most their latest rectification.
+        if (
+            isinstance(data, dict)
+            and data.get("rectification")
+            and not data.get("rectification_count")
+        ):
+            return data | {"rectification_count": 1}
+        return data
 
 
 Changes = dict[str, Any]
@@ -153,7 +201,11 @@ def _dispatch(t: TicketState, a: Dispatch, actor: str, now: datetime) -> Changes
 
 def _rectify(t: TicketState, a: Rectify, actor: str, now: datetime) -> Changes:
     done = Rectification(photo_ref=a.photo_ref, note=a.note, at=now, by=actor)
-    return {"status": _S.RECTIFIED, "rectification": done}
+    return {
+        "status": _S.RECTIFIED,
+        "rectification": done,
+        "rectification_count": t.rectification_count + 1,
+    }
 
 
 def _reinspect(t: TicketState, a: Reinspect, actor: str, now: datetime) -> Changes:
@@ -166,6 +218,35 @@ def _reinspect(t: TicketState, a: Reinspect, actor: str, now: datetime) -> Chang
     changes["dispatched_at"] = now
     if a.deadline is not None:
         changes["deadline"] = _future_deadline(a.deadline, now)
+    return changes
+
+
+def _look_back(t: TicketState, a: LookBack, actor: str, now: datetime) -> Changes:
+    number = max(t.rectification_count, 1)
+    if any(r.round == a.round and r.rectification == number for r in t.look_backs):
+        raise ValidationFailedError(
+            "round", f"ticket {t.id}: round {a.round} after rectification {number} is recorded"
+        )
+    record = LookBackRecord(
+        round=a.round,
+        due_at=a.due_at,
+        checked_at=a.checked_at,
+        outcome=a.outcome,
+        by=actor,
+        rectification=number,
+        note=a.note,
+    )
+    changes: Changes = {"look_backs": (*t.look_backs, record)}
+    if a.outcome is LookBackOutcome.BACK:
+        # Reopened: the squad holds it again and time to rectify runs from the check.
+        return changes | {
+            "status": _S.DISPATCHED,
+            "dispatched_at": a.checked_at,
+            "deadline": a.deadline,
+            "closed_at": None,
+        }
+    if t.status is _S.RECTIFIED:
+        return changes | {"status": _S.CLOSED, "closed_at": a.checked_at}
     return changes
 
 
@@ -190,6 +271,7 @@ _HANDLERS: dict[str, Callable[[TicketState, Any, str, datetime], Changes]] = {
     "dispatch": _dispatch,
     "rectify": _rectify,
     "reinspect": _reinspect,
+    "look_back": _look_back,
     "reclassify": _reclassify,
     "merge": _merge,
 }

@@ -13,6 +13,8 @@ Choices, so the API and the reports agree:
   so a slow review never moves an occurrence in or out of the window. The window is
   ``[new.raised_at - 30 days, new.raised_at]``, both ends inclusive; later tickets are
   ignored so that re-assessing an old ticket gives the answer it had then.
+* A look-back (回头看) that saw the violation back at an earlier ticket's place counts as one
+  more problem there, at the time of the check (``PastLookBack``), in the same window.
 """
 
 from __future__ import annotations
@@ -71,9 +73,20 @@ class PastTicket(NewTicket):
     status: TicketStatus
 
 
+class PastLookBack(_Frozen):
+    """A look-back of an earlier ticket that found the violation back (it reopened)."""
+
+    ticket_id: TicketId
+    violation_type: ViolationCode
+    key_point_id: str = Field(min_length=1, max_length=64)
+    checked_at: UtcDatetime
+
+
 class RepeatVerdict(_Frozen):
     is_repeat: bool
-    count: int = Field(ge=0, description="earlier confirmed tickets in the window")
+    count: int = Field(
+        ge=0, description="earlier confirmed tickets and reopening look-backs in the window"
+    )
     priority: Priority
 
 
@@ -87,16 +100,28 @@ def _counts(past: PastTicket, new: NewTicket, window: timedelta) -> bool:
     )
 
 
+def _look_back_counts(back: PastLookBack, new: NewTicket, window: timedelta) -> bool:
+    return (
+        back.ticket_id != new.ticket_id
+        and back.violation_type == new.violation_type
+        and back.key_point_id == new.key_point_id
+        and new.raised_at - window <= back.checked_at <= new.raised_at
+    )
+
+
 def assess_repeat(
     new: NewTicket,
     history: Iterable[PastTicket],
     *,
+    look_backs: Iterable[PastLookBack] = (),
     threshold: int = REPEAT_THRESHOLD,
     window: timedelta = REPEAT_WINDOW,
 ) -> RepeatVerdict:
     """Decide whether ``new`` is at a repeat-problem place; ``history`` may hold any tickets
-    (other places, other types, ``new`` itself): the rule picks those that count."""
+    (other places, other types, ``new`` itself) and ``look_backs`` any reopening look-backs:
+    the rule picks those that count."""
     count = sum(1 for past in history if _counts(past, new, window))
+    count += sum(1 for back in look_backs if _look_back_counts(back, new, window))
     is_repeat = count >= threshold
     return RepeatVerdict(
         is_repeat=is_repeat,

@@ -12,7 +12,11 @@ from api.domain.errors import ValidationFailedError
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+08:00 has no UTC time; pydantic reports ValueErrors only.
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

@@ -7,6 +7,7 @@ is the same shape: at least one coverage visit per squad per month.
 
 from __future__ import annotations
 
+import itertools
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,13 +26,34 @@ class PeriodKind(StrEnum):
 
 class Metric(StrEnum):
     STREET_INSPECTIONS = "street_inspections"
-    """On-street inspections by the squad (no data source yet)."""
+    """On-street inspections of the squad's key points (inspections of kind ``street``)."""
     PROBLEMS_RECTIFIED = "problems_rectified"
     """Tickets whose rectification was recorded in the period (``api.plan.loader``)."""
     VIDEO_CHECKS = "video_checks"
-    """Checks through the city video platform (no data source yet)."""
+    """Checks through the city video platform (inspections of kind ``video``)."""
     DISTRICT_COVERAGE = "district_coverage"
-    """District-bureau visits covering the squad (no data source yet)."""
+    """District-bureau visits covering the squad (inspections of kind ``district``)."""
+
+
+class InspectionKind(StrEnum):
+    """How a key point was inspected; each kind counts toward one metric (``metric``)."""
+
+    STREET = "street"
+    VIDEO = "video"
+    DISTRICT = "district"
+
+    @property
+    def metric(self) -> Metric:
+        return INSPECTION_METRIC[self]
+
+
+INSPECTION_METRIC: dict[InspectionKind, Metric] = {
+    InspectionKind.STREET: Metric.STREET_INSPECTIONS,
+    InspectionKind.VIDEO: Metric.VIDEO_CHECKS,
+    InspectionKind.DISTRICT: Metric.DISTRICT_COVERAGE,
+}
+"""The target each inspection kind counts toward (an inspection counts for its key point's
+squad, by its start time)."""
 
 
 class Target(BaseModel):
@@ -62,6 +84,30 @@ class RepeatRule(BaseModel):
     )
 
 
+class LookBackRule(BaseModel):
+    """Look back (回头看): a rectified ticket's camera is checked again ``delays_days`` after
+    each rectification; a violation seen back reopens the ticket with a new deadline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delays_days: Annotated[
+        list[Annotated[int, Field(ge=1, le=90)]], Field(min_length=1, max_length=5)
+    ] = Field(
+        default_factory=lambda: [1, 7],
+        description="Days after the rectification of each look-back round, strictly increasing.",
+    )
+    reopen_deadline_days: Annotated[int, Field(ge=1, le=60)] = Field(
+        default=3, description="Days a reopened ticket's squad gets to rectify it again."
+    )
+
+    @field_validator("delays_days")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(later <= earlier for earlier, later in itertools.pairwise(value)):
+            raise ValueError(f"must be strictly increasing, got {value}")
+        return value
+
+
 class Plan(BaseModel):
     """One year's supervision plan."""
 
@@ -80,6 +126,9 @@ class Plan(BaseModel):
     )
     targets: Annotated[list[Target], Field(min_length=1, max_length=50)] = Field(
         description="The per-squad targets."
+    )
+    look_back: LookBackRule = Field(
+        default_factory=LookBackRule, description="When rectified tickets are checked again."
     )
 
     @field_validator("timezone")

@@ -19,6 +19,7 @@ from api.domain.places import (
     SquadSpec,
 )
 from api.routes.auth import AuthDependencies, require_role
+from api.routes.callers import Caller, make_caller
 from api.security.users import Role
 from api.services.places import put_camera, put_key_point, put_squad
 
@@ -43,6 +44,7 @@ def _answer(response: Response, outcome: str) -> Saved:
 
 
 def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIRouter:
+    caller = make_caller(get_session, auth)
     router = APIRouter(prefix="/api/v1", tags=["places"])
 
     @router.get("/squads", response_model=list[SquadEntry])
@@ -93,8 +95,10 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
     @router.get("/cameras", response_model=list[CameraEntry])
     def list_cameras(
         session: Annotated[Session, Depends(get_session, scope="function")],
-        _: Annotated[User, Depends(auth.current_user)],
+        _: Annotated[Caller, Depends(caller)],
     ) -> list[CameraEntry]:
+        """Every registered camera with its key point and squad; detector nodes read it too
+        (``streetorder inspect`` finds a key point's cameras here)."""
         query = (
             select(Camera, KeyPoint.code, Squad.code)
             .join(KeyPoint, KeyPoint.id == Camera.key_point_id)

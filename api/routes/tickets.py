@@ -282,3 +282,9 @@ def build_router(
         return perform(ticket, body, session, user, version)
 
     return router
+
+
+def read_ticket_view(session: Session, number: int) -> TicketView | None:
+    """Ticket ``T-<number>`` as the API shows it, whoever asks (callers check visibility)."""
+    found = session.execute(base_query().where(Ticket.id == number)).first()
+    return None if found is None else _view(*found)

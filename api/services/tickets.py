@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,8 +20,11 @@ from api.domain import (
     Action,
     AuditEntry,
     DomainError,
+    LookBackOutcome,
+    LookBackRecord,
     Merge,
     NewTicket,
+    PastLookBack,
     PastTicket,
     Priority,
     Reclassify,
@@ -198,7 +201,32 @@ def _priority(session: Session, row: Ticket) -> Priority:
         key_point_id=str(row.key_point_id),
         raised_at=row.raised_at,
     )
-    return assess_repeat(new, history).priority
+    return assess_repeat(new, history, look_backs=_reopenings(session, row)).priority
+
+
+def _reopenings(session: Session, row: Ticket) -> list[PastLookBack]:
+    """Look-backs that found the violation back at this place, however old their ticket."""
+    # Recording a look-back moved its ticket's updated_at past the check (give or take a
+    # node's clock), so this only narrows; the pure rule decides what counts.
+    others = session.scalars(
+        select(Ticket).where(
+            Ticket.key_point_id == row.key_point_id,
+            Ticket.type == row.type,
+            Ticket.updated_at >= row.raised_at - REPEAT_WINDOW - timedelta(days=1),
+            Ticket.id != row.id,
+        )
+    )
+    return [
+        PastLookBack(
+            ticket_id=ticket_key(t.id),
+            violation_type=t.type,
+            key_point_id=str(t.key_point_id),
+            checked_at=record.checked_at,
+        )
+        for t in others
+        for record in (LookBackRecord.model_validate(r) for r in t.state.get("look_backs", []))
+        if record.outcome is LookBackOutcome.BACK
+    ]
 
 
 def act(

@@ -14,6 +14,14 @@ def serve_command(
     data_dir: Annotated[
         Path | None, typer.Option(help="Data folder (SQLite file, evidence).")
     ] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            help="The yearly supervision plan (YAML, see docs/plan-2026.yaml); default: "
+            "STREETORDER_PLAN_FILE.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the ticket service; migrations are applied at start."""
     import uvicorn
@@ -21,5 +29,10 @@ def serve_command(
     from api.main import create_app
     from api.settings import ApiSettings
 
-    settings = ApiSettings() if data_dir is None else ApiSettings(data_dir=data_dir)
+    overrides: dict[str, Path] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if plan is not None:
+        overrides["plan_file"] = plan
+    settings = ApiSettings(**overrides)  # type: ignore[arg-type]
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from detector.errors import StreetOrderError
 
@@ -48,9 +49,9 @@ def start_demo_service(data_dir: Path, camera_id: str, camera_name: str, port: i
     from api.settings import ApiSettings
 
     shutil.rmtree(data_dir, ignore_errors=True)
-    settings = ApiSettings(data_dir=data_dir)
     data_dir.mkdir(parents=True)
     now = datetime.now(UTC)
+    settings = ApiSettings(data_dir=data_dir, plan_file=write_demo_plan(data_dir, now))
     password = secrets.token_urlsafe(9)
     places = PlacesFile(
         squads=(SquadEntry(code=DEMO_SQUAD, name="示范中队 (demo squad)"),),
@@ -76,6 +77,29 @@ def start_demo_service(data_dir: Path, camera_id: str, camera_name: str, port: i
     server = ServiceThread(settings, port=port if port_is_free(port) else free_port())
     server.start()
     return DemoService(server, key, DEMO_USER, password)
+
+
+def write_demo_plan(data_dir: Path, now: datetime) -> Path:
+    """This year's plan with the bureau's standard targets (docs/plan-2026.yaml is the same
+    for 2026), so the demo's plan pages always show the current periods."""
+    import yaml
+
+    from api.plan.model import Metric, PeriodKind, Plan, Target
+
+    targets = [
+        Target(metric=Metric.STREET_INSPECTIONS, period=PeriodKind.WEEK, at_least=2),
+        Target(metric=Metric.PROBLEMS_RECTIFIED, period=PeriodKind.MONTH, at_least=16),
+        Target(metric=Metric.VIDEO_CHECKS, period=PeriodKind.MONTH, at_least=50),
+        Target(metric=Metric.DISTRICT_COVERAGE, period=PeriodKind.MONTH, at_least=1),
+    ]
+    year = now.astimezone(ZoneInfo("Asia/Shanghai")).year
+    plan = Plan(year=year, targets=targets)
+    path = data_dir / f"plan-{year}.yaml"
+    path.write_text(
+        yaml.safe_dump(plan.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    return path
 
 
 def wait_until_delivered(outbox: Outbox, timeout_s: float) -> None:

@@ -25,6 +25,11 @@ class ViolationType(_Strict):
     detectable: bool = Field(description="Whether any analyzer can raise it.")
     detected_by: tuple[str, ...] = Field(description="Analyzers that contribute evidence.")
     zone_types: tuple[str, ...] = Field(description="Zone types where it applies.")
+    rule: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The regulation and article it breaks (zh), quoted on supervision notices.",
+    )
 
 
 class KeyPointCategory(_Strict):

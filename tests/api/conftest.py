@@ -85,3 +85,20 @@ def login(client: TestClient, username: str) -> dict[str, str]:
     response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "docs" / "plan-2026.yaml"
+
+
+@pytest.fixture
+def plan_file(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Points the service at the example plan (docs/plan-2026.yaml); ask for it before
+    ``client`` (or use ``plan_client``), which reads STREETORDER_PLAN_FILE when built."""
+    monkeypatch.setenv("STREETORDER_PLAN_FILE", str(EXAMPLE_PLAN))
+    return EXAMPLE_PLAN
+
+
+@pytest.fixture
+def plan_client(plan_file: Path, client: tuple[TestClient, str]) -> tuple[TestClient, str]:
+    """``client`` with the example plan in force."""
+    return client

@@ -15,9 +15,11 @@
     dispatch: "Dispatched",
     rectify: "Rectified",
     reinspect: "Re-inspected",
+    look_back: "Looked back",
     reclassify: "Reclassified",
     merge: "Merged",
     photo: "Photo added",
+    escalate: "Escalated to major supervision",
   };
   const DETAIL_LABELS = {
     type: "Type",

@@ -14,6 +14,8 @@ from api.domain import (
     Action,
     Confirm,
     Dispatch,
+    LookBack,
+    LookBackOutcome,
     Merge,
     Reclassify,
     Rectify,
@@ -41,6 +43,9 @@ SAMPLE_ACTIONS: dict[str, Action] = {
     "dispatch": Dispatch(squad="一中队", deadline=TOMORROW),
     "rectify": Rectify(photo_ref="photos/T-1/after.jpg", note="摊位已清理"),
     "reinspect": Reinspect(outcome=ReinspectOutcome.PASSED),
+    "look_back": LookBack(
+        round=1, outcome=LookBackOutcome.CLEAR, checked_at=NOW, due_at=NOW - timedelta(hours=1)
+    ),
     "reclassify": Reclassify(violation_type="out_of_store"),
     "merge": Merge(into="T-2"),
 }
@@ -57,6 +62,8 @@ EXPECTED: dict[tuple[TicketStatus, str], TicketStatus] = {
     (S.DISPATCHED, "rectify"): S.RECTIFIED,
     (S.DISPATCHED, "reclassify"): S.DISPATCHED,
     (S.RECTIFIED, "reinspect"): S.CLOSED,
+    (S.RECTIFIED, "look_back"): S.CLOSED,
+    (S.CLOSED, "look_back"): S.CLOSED,
     (S.RECTIFIED, "reclassify"): S.RECTIFIED,
     (S.REINSPECTED, "reclassify"): S.REINSPECTED,
 }
@@ -75,7 +82,7 @@ def _ticket(status: TicketStatus = S.PENDING_REVIEW, **fields: Any) -> TicketSta
 
 
 def test_matrix_covers_every_status_and_action() -> None:
-    assert len(PAIRS) == len(TicketStatus) * len(ACTION_NAMES) == 56
+    assert len(PAIRS) == len(TicketStatus) * len(ACTION_NAMES) == 64
     assert set(SAMPLE_ACTIONS) == set(ACTION_NAMES)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from api.domain import (
     NewTicket,
+    PastLookBack,
     PastTicket,
     Priority,
     RepeatVerdict,
@@ -83,3 +84,43 @@ def test_threshold_and_window_can_be_tuned() -> None:
 
 def test_history_may_be_any_iterable() -> None:
     assert assess_repeat(NEW, iter([*TWO, _past(3 * DAY)])).is_repeat is True
+
+
+def _back(
+    ago: timedelta,
+    *,
+    ticket_id: str = "T-old",
+    violation_type: str = "stall",
+    key_point_id: str = "kp-school-1",
+) -> PastLookBack:
+    return PastLookBack(
+        ticket_id=ticket_id,
+        violation_type=violation_type,
+        key_point_id=key_point_id,
+        checked_at=NEW.raised_at - ago,
+    )
+
+
+# A look-back that found the violation back counts as one more problem, at its check time.
+LOOK_BACK_CASES: list[tuple[str, list[PastTicket], list[PastLookBack], int]] = [
+    ("two-tickets-and-a-reopening", TWO, [_back(DAY)], 3),
+    ("one-ticket-reopened-twice", TWO[:1], [_back(DAY), _back(2 * DAY)], 3),
+    ("old-ticket-reopened-recently", [], [_back(DAY), _back(2 * DAY), _back(29 * DAY)], 3),
+    ("check-31-days-ago-does-not", TWO, [_back(31 * DAY)], 2),
+    ("check-after-the-new-ticket-does-not", TWO, [_back(-timedelta(seconds=1))], 2),
+    ("other-place-does-not", TWO, [_back(DAY, key_point_id="kp-market-2")], 2),
+    ("other-type-does-not", TWO, [_back(DAY, violation_type="clutter")], 2),
+    ("the-new-ticket-itself-does-not", TWO, [_back(DAY, ticket_id="T-new")], 2),
+]
+
+
+@pytest.mark.parametrize(
+    ("history", "look_backs", "count"),
+    [c[1:] for c in LOOK_BACK_CASES],
+    ids=[c[0] for c in LOOK_BACK_CASES],
+)
+def test_reopening_look_backs_count_as_problems(
+    history: list[PastTicket], look_backs: list[PastLookBack], count: int
+) -> None:
+    verdict = assess_repeat(NEW, history, look_backs=look_backs)
+    assert (verdict.count, verdict.is_repeat) == (count, count >= 3)

@@ -24,6 +24,7 @@ from api.services.tickets import act, ticket_key
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
 from detector.demo.encode import write_video
+from detector.demo.service import write_demo_plan
 from detector.demo.street import StreetScript, render_frame, render_frames
 from detector.evidence.bundle import Provenance, write_bundle
 from detector.sources.frames import EncodedPacket
@@ -93,9 +94,11 @@ def street_packets(folder: Path) -> tuple[list[EncodedPacket], Any]:
 
 
 def seed_service(data_dir: Path, packets: list[EncodedPacket], frame: Any) -> Seeded:
-    settings = ApiSettings(data_dir=data_dir)
-    database = Database(settings.effective_database_url)
     now = datetime.now(UTC)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # The demo's plan (this year's standard targets), so the plan page has something to show.
+    settings = ApiSettings(data_dir=data_dir, plan_file=write_demo_plan(data_dir, now))
+    database = Database(settings.effective_database_url)
     tickets: dict[str, str] = {}
     try:
         upgrade(database.engine)
