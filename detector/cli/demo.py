@@ -113,6 +113,7 @@ def _print_result(
         ("open in browser ", f"{service.url}/review"),
         ("the ticket      ", f"{service.url}/tickets/{ticket}"),
         ("log in as       ", f"{service.username} / {service.password}"),
+        ("plan progress   ", f"{service.url}/plan"),
         ("ticket (API)    ", f"{service.url}/api/v1/tickets/{ticket}"),
         ("API docs        ", f"{service.url}/docs"),
     ):

@@ -17,11 +17,14 @@ from detector.cli.dataset import dataset_app
 from detector.cli.demo import demo_command
 from detector.cli.export import export_command
 from detector.cli.ingest import ingest_command
+from detector.cli.inspect import inspect_command
 from detector.cli.keys import keys_app
+from detector.cli.look_back import look_back_command
 from detector.cli.models import models_app
 from detector.cli.output import console, err_console
 from detector.cli.places import places_app
 from detector.cli.plan import plan_app
+from detector.cli.report import report_command
 from detector.cli.serve import serve_command
 from detector.cli.train import eval_command, eval_tickets_command, train_command
 from detector.cli.users import users_app
@@ -45,6 +48,9 @@ app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.command("eval-tickets")(eval_tickets_command)
 app.command("export")(export_command)
+app.command("inspect")(inspect_command)
+app.command("look-back")(look_back_command)
+app.command("report")(report_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(keys_app, name="keys")
