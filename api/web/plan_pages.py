@@ -5,6 +5,7 @@
 log-in, the seed, the procedure, the commands that redo it by hand, and the results.
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from api.db.models import Squad
 from api.plan.draw import PERIOD_PATTERN, PROCEDURE
-from api.plan.model import Plan
+from api.plan.model import PeriodKind, Plan
+from api.plan.periods import period_of
 from api.reports.places_service import find_places
 from api.security.users import Role
 from api.services import plan_draws, plan_progress
@@ -30,6 +32,16 @@ METRIC_TEXT = {
     "district_coverage": "District coverage",
 }
 PERIOD_TEXT = {"week": "per week", "month": "per month", "quarter": "per quarter"}
+
+
+def _report_links(plan: Plan, now: datetime, squad: str | None) -> list[tuple[str, str]]:
+    """(period label, report URL without the suffix) for this month and this quarter; a squad
+    member's reports are their squad's."""
+    query = f"?squad={squad}" if squad else ""
+    labels = [
+        period_of(now, kind, plan.zone).label for kind in (PeriodKind.MONTH, PeriodKind.QUARTER)
+    ]
+    return [(label, f"/api/v1/reports/{label}.{{fmt}}{query}") for label in labels]
 
 
 def build_router(pages: Pages, plan: Plan | None) -> APIRouter:
@@ -59,6 +71,7 @@ def build_router(pages: Pages, plan: Plan | None) -> APIRouter:
             "plan.html",
             viewer,
             plan=plan,
+            reports=_report_links(plan, now, viewer.squad_code if member else None),
             repeat_places=find_places(session, plan, start=now, end=now, squad_id=scope),
             may_escalate=viewer.role in (Role.SUPERVISOR, Role.ADMIN),
             warnings=plan_progress.warnings(plan, rows, now),

@@ -116,3 +116,16 @@ def test_repeat_places_are_listed_with_their_notices_and_the_escalate_button(
     _log_in(plan_site, "zhao-west")  # another squad's place is not theirs to see
     page = plan_site.get("/plan").text
     assert 'data-key-point="hospital-1"' not in page and "当前没有重复问题点位" in page
+
+
+def test_the_page_links_this_month_and_quarter_reports_scoped_to_the_viewer(
+    plan_site: TestClient,
+) -> None:
+    _log_in(plan_site, "wang")
+    page = plan_site.get("/plan").text
+    assert 'href="/api/v1/reports/2026-11.pdf"' in page
+    assert 'href="/api/v1/reports/2026-Q4.csv"' in page
+    _log_in(plan_site, "li-east")
+    page = plan_site.get("/plan").text
+    assert 'href="/api/v1/reports/2026-11.pdf?squad=east"' in page
+    assert plan_site.get("/api/v1/reports/2026-11.csv?squad=east").status_code == 200
