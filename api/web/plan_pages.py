@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import Squad
+from api.db.models import KeyPoint, Squad
 from api.plan.draw import PERIOD_PATTERN, PROCEDURE
 from api.plan.model import PeriodKind, Plan
 from api.plan.periods import period_of
@@ -32,6 +32,14 @@ METRIC_TEXT = {
     "district_coverage": "District coverage",
 }
 PERIOD_TEXT = {"week": "per week", "month": "per month", "quarter": "per quarter"}
+
+
+def _key_points(session: Session, squad_id: int | None) -> list[tuple[str, str]]:
+    """(code, name) of the key points the viewer may record a street inspection at."""
+    query = select(KeyPoint.code, KeyPoint.name).order_by(KeyPoint.code)
+    if squad_id is not None:
+        query = query.where(KeyPoint.squad_id == squad_id)
+    return [(code, name) for code, name in session.execute(query)]
 
 
 def _report_links(plan: Plan, now: datetime, squad: str | None) -> list[tuple[str, str]]:
@@ -71,6 +79,8 @@ def build_router(pages: Pages, plan: Plan | None) -> APIRouter:
             "plan.html",
             viewer,
             plan=plan,
+            key_points=_key_points(session, scope),
+            inspection_kinds=["street", "district"] if not member else ["street"],
             reports=_report_links(plan, now, viewer.squad_code if member else None),
             repeat_places=find_places(session, plan, start=now, end=now, squad_id=scope),
             may_escalate=viewer.role in (Role.SUPERVISOR, Role.ADMIN),

@@ -54,3 +54,25 @@ def test_a_supervisor_escalates_the_repeat_place_and_sees_it_marked(
 
     ticket = page.request.get(f"/api/v1/tickets/{confirmed}").json()
     assert ticket["priority"] == "high"
+
+
+def test_a_squad_member_records_a_street_inspection_and_the_week_counts_it(
+    log_in: LogIn,
+) -> None:
+    page: Any = log_in("li-east")
+    page.goto("/plan")
+    week = 'section[data-metric="street_inspections"] tr[data-squad="east"] td'
+    assert page.locator(week).last.inner_text() == "0/2"
+    options = page.locator("#inspection-form select[name=key_point] option").all_inner_texts()
+    assert options == ["市一医院东门 (east-hospital)", "实验小学门口 (east-school)"]  # own squad
+    assert page.locator("#inspection-form select[name=kind] option").count() == 1  # street only
+
+    page.select_option("#inspection-form select[name=key_point]", "east-school")
+    page.fill("#inspection-form input[name=note]", "校门口无摊贩")
+    page.click("#inspection-form button[type=submit]")
+    page.wait_for_function("document.getElementById('inspection-result').textContent !== ''")
+    assert page.inner_text("#inspection-result").startswith("已登记检查：I-")
+    page.wait_for_function(
+        f"document.querySelectorAll('{week}').length > 0 && "
+        f"[...document.querySelectorAll('{week}')].pop().textContent === '1/2'"
+    )
