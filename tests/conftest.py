@@ -4,12 +4,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from api.db.engine import make_engine
 from api.db.migrate import upgrade
+from api.security import users
 from tests.factories import POSTGRES_URL, SHARED_CLIPS, make_clip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its production cost takes about 0.4 s per hash or check here, and the suite
+    creates and logs in a few thousand users: that alone was a third of ``make test``. The
+    tests are about who may do what, not the hash's strength (argon2's own suite covers that),
+    so they hash with the cheapest parameters; a stored hash names its own, so checks follow."""
+    production = users._hasher
+    users._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    users._hasher = production
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
