@@ -6,6 +6,7 @@ and the session dependency is a closure that string annotations could not reach.
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
@@ -19,6 +20,7 @@ from api.db.migrate import upgrade
 from api.domain import DomainError
 from api.plan.source import load_plan
 from api.routes import (
+    camera_health,
     evidence,
     incidents,
     inspections,
@@ -38,7 +40,7 @@ from api.routes.auth import make_auth
 from api.routes.errors import domain_error_handler
 from api.settings import ApiSettings
 from api.storage import DirectoryStore
-from api.web import plan_pages
+from api.web import camera_pages, plan_pages
 from api.web.pages import install as install_web
 
 
@@ -82,6 +84,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         session.build_router(get_session, auth, cookie_secure=settings.cookie_secure)
     )
     app.include_router(incidents.build_router(database, auth))
+    app.include_router(
+        camera_health.build_router(get_session, auth, timedelta(seconds=settings.camera_stale_s))
+    )
     app.include_router(places.build_router(get_session, auth))
     app.include_router(tickets.build_router(get_session, database, auth, store))
     app.include_router(stats.build_router(get_session, auth))
@@ -102,6 +107,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     pages = install_web(app, get_session)
     app.include_router(plan_pages.build_router(pages, plan))
+    app.include_router(camera_pages.build_router(pages, timedelta(seconds=settings.camera_stale_s)))
 
     @app.get("/health", response_model=Health)
     def health(session: Annotated[Session, Depends(get_session, scope="function")]) -> Health:

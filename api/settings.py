@@ -39,6 +39,13 @@ class ApiSettings(BaseSettings):
         "pages, look-backs and reports follow; without one they answer 404.",
     )
 
+    camera_stale_s: int = Field(
+        120,
+        ge=10,
+        le=86_400,
+        description="A camera whose node has not reported for this many seconds shows as stale.",
+    )
+
     cookie_secure: bool = Field(
         False,
         description="Send the session cookie over HTTPS only; turn on behind a TLS proxy.",

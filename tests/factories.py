@@ -168,6 +168,7 @@ def purge_service_rows(database: Any) -> None:
             models.ApiKey,
             models.Ticket,
             models.Inspection,
+            models.CameraReport,
             models.Camera,
             models.KeyPoint,
             models.Squad,

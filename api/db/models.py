@@ -169,6 +169,23 @@ class Inspection(Base):
     created_at: Mapped[datetime]
 
 
+class CameraReport(Base):
+    """The latest health a detector node reported for a camera (one row per camera, replaced
+    on every report; health is a view of now, not a history)."""
+
+    __tablename__ = "camera_report"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("camera.id"), primary_key=True)
+    node: Mapped[str] = mapped_column(String(200))
+    """Which node runs the camera (host, process, Ray actor), as the node names itself."""
+    state: Mapped[str] = mapped_column(String(32))
+    report: Mapped[dict[str, Any]]
+    """The whole report (``api.services.camera_health.HealthReport``)."""
+    reported_at: Mapped[datetime]
+    """When the service received it (its clock, so a node's wrong clock cannot hide a stale
+    camera)."""
+
+
 class AuditRecord(Base):
     """Append-only; each record holds the previous record's hash (see api/domain/audit.py)."""
 
