@@ -135,6 +135,19 @@ class ServiceClient:
         headers = {"Content-Type": "application/x-tar"}
         return self._request(MessageKind.BUNDLE, "PUT", path, archive, headers)
 
+    def put_camera_report(self, camera_id: str, report_json: str) -> str | None:
+        """A camera's health report; None when the service kept it, else why not (one line)."""
+        path = f"/api/v1/cameras/{quote(camera_id, safe='')}/health"
+        try:
+            response = self._http.put(
+                path, content=report_json, headers={"Content-Type": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            return f"{self.base_url}: {str(exc) or type(exc).__name__}"
+        if response.is_success:
+            return None
+        return f"HTTP {response.status_code}: {_detail(response)}"
+
     def _request(
         self, kind: MessageKind, method: str, path: str, body: str | bytes, headers: dict[str, str]
     ) -> Answer:
