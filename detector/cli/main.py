@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from detector.cli.analyze import analyze_command
@@ -113,7 +114,9 @@ def run() -> None:
     try:
         app()
     except StreetOrderError as exc:
-        err_console().print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # escape: a message may quote brackets (a path, `streetorder[ray]`), not Rich markup
+        message = escape(str(exc))
+        err_console().print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except OSError as exc:
         # A path the user gave that cannot be written or read (permissions, full disk).

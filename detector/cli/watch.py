@@ -4,6 +4,7 @@ the outbox to the ticket service) until Ctrl-C (or --seconds)."""
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,10 +13,16 @@ from rich.live import Live
 from rich.table import Table
 
 from detector.cli.output import console
+from detector.errors import StreetOrderError
 
 if TYPE_CHECKING:
     from detector.outbox import OutboxCounts
     from detector.pipeline.watch import Watch
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    RAY = "ray"
 
 
 def _outbox_line(counts: OutboxCounts) -> str:
@@ -72,6 +79,20 @@ def watch_command(
             "than in shell history.",
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="local: one process, a thread per camera. ray: an actor per camera on a Ray "
+            "cluster (pip install 'streetorder[ray]'), each with its own outbox."
+        ),
+    ] = Engine.LOCAL,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine ray: the cluster to join (auto, host:port, ray://host:port); "
+            "none starts a local one."
+        ),
+    ] = None,
 ) -> None:
     """Watch many cameras; each reconnects on its own and never stops the others."""
     from detector.outbox import OutboxError, ServiceClient
@@ -81,6 +102,13 @@ def watch_command(
         check_service_url(api)
         if not api_key:
             raise OutboxError("--api needs this node's key: --api-key or STREETORDER_API_KEY")
+    if engine is Engine.RAY:
+        from detector.cli.watch_ray import watch_on_ray
+
+        watch_on_ray(cameras_file, address=address, seconds=seconds, api=api, api_key=api_key)
+        return
+    if address is not None:
+        raise StreetOrderError("--address is for --engine ray")
     from detector.pipeline.watch import Watch, load_watch  # analyzers load OCR and torch
 
     config, cameras = load_watch(cameras_file)

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from detector.configfile import load_yaml_model
+from detector.engine.options import RayOptions
 from detector.errors import StreetOrderError
 from detector.outbox.client import ServiceClient
 from detector.outbox.config import OutboxConfig
@@ -46,6 +47,9 @@ class WatchedCamera(BaseModel):
         None,
         description="A recording replayed as a camera: when its first frame was taken, with "
         "its zone; its incidents then carry UTC times and can go to the ticket service.",
+    )
+    ray: RayOptions = Field(
+        default_factory=RayOptions, description="Resources of its actor under --engine ray."
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,95 @@
+"""`streetorder watch CAMERAS.yaml --engine ray`: the cameras as actors on a Ray cluster, with
+the same live table as a local watch, built from the actors' status."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.live import Live
+from rich.table import Table
+
+from detector.cli.output import console
+
+if TYPE_CHECKING:
+    from detector.engine.engine import RayEngine
+    from detector.engine.status import CameraStatus
+
+RELOAD_EVERY_S = 2.0
+
+
+def ray_table(rows: list[CameraStatus], note: str | None = None) -> Table:
+    table = Table(title="StreetOrder watch (Ray)", caption=note, caption_justify="left")
+    columns = ("camera", "node / pid", "state", "since (UTC)", "frames", "incidents")
+    for column in (*columns, "outbox", "restarts", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.camera_id,
+            f"{row.node} / {row.pid}" if row.pid else "-",
+            row.state.value,
+            f"{row.since_utc:%H:%M:%S}",
+            str(row.frames)
+            + (f" (+{row.replayed_frames} replayed)" if row.replayed_frames else ""),
+            f"{row.raised} raised, {row.ended} ended",
+            _outbox_cell(row),
+            str(row.restarts),
+            row.last_error or "-",
+        )
+    return table
+
+
+def _outbox_cell(row: CameraStatus) -> str:
+    if not row.outbox:
+        return "-"
+    return f"{row.outbox_pending} pending, {row.outbox_sent} sent, {row.outbox_dead} dead"
+
+
+def watch_on_ray(
+    cameras_file: Path,
+    *,
+    address: str | None,
+    seconds: float,
+    api: str | None,
+    api_key: str | None,
+) -> None:
+    """Run until Ctrl-C (or ``seconds``); CAMERAS.yaml is re-read when it changes."""
+    from detector.engine.cluster import connect, disconnect
+    from detector.engine.engine import RayEngine
+    from detector.engine.specs import load_specs
+
+    load_specs(cameras_file)  # a broken file shows before any cluster is joined
+    connect(address)
+    try:
+        engine = RayEngine(cameras_file, api_url=api, api_key=api_key)
+        engine.start()
+        rows: list[CameraStatus] = []
+        try:
+            rows = _live(engine, seconds)
+        except KeyboardInterrupt:
+            console().print("stopping…")
+        finally:
+            final = engine.stop()
+    finally:
+        disconnect()
+    by_id = {row.camera_id: row for row in rows} | {row.camera_id: row for row in final}
+    console().print(ray_table([by_id[k] for k in sorted(by_id)]))
+    pending = sum(row.outbox_pending for row in final)
+    if pending:
+        console().print(f"{pending} message(s) wait in the cameras' outboxes for the next start")
+
+
+def _live(engine: RayEngine, seconds: float) -> list[CameraStatus]:
+    started = time.monotonic()
+    next_reload = started + RELOAD_EVERY_S
+    rows = engine.poll()
+    with Live(ray_table(rows), console=console(), refresh_per_second=2) as live:
+        while not seconds or time.monotonic() - started < seconds:
+            time.sleep(0.5)
+            if time.monotonic() >= next_reload:
+                engine.reload_if_changed()
+                next_reload = time.monotonic() + RELOAD_EVERY_S
+            rows = engine.poll()
+            live.update(ray_table(rows, engine.reload_error))
+    return rows

@@ -1,0 +1,99 @@
+"""Joining a Ray cluster and placing camera actors on it; the only module that imports Ray
+besides ``engine``."""
+
+from __future__ import annotations
+
+import logging
+import re
+import socket
+from functools import cache
+from typing import Any
+
+from detector.engine.restarts import RestartPolicy
+from detector.engine.specs import WorkerSpec
+from detector.engine.worker import CameraWorker
+from detector.errors import StreetOrderError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+
+
+class EngineError(StreetOrderError):
+    """Ray is missing or its cluster cannot be reached."""
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise EngineError(
+            "--engine ray needs Ray on this machine: pip install 'streetorder[ray]'"
+        ) from None
+    return ray
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster at ``address`` (``auto``, ``host:port``, ``ray://host:port``); without
+    one, start a local cluster sized by Ray from this machine."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return
+    endpoint = None if address is None else cluster_endpoint(address)
+    if endpoint is not None:
+        _check_listening(address or "", *endpoint)
+    try:
+        if address is None:
+            ray.init(include_dashboard=False, log_to_driver=True)
+        else:
+            ray.init(address=address, log_to_driver=True)
+    except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
+        where = "a local cluster" if address is None else f"the Ray cluster at {address}"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EngineError(f"cannot reach {where}: {reason}") from None
+
+
+def cluster_endpoint(address: str) -> tuple[str, int] | None:
+    """Host and port of ``host:port`` or ``ray://host:port``; None for ``auto`` and the like."""
+    match = re.fullmatch(r"(?:ray://)?\[?([^\[\]/]+?)\]?:(\d{1,5})/?", address.strip())
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2))
+
+
+def _check_listening(address: str, host: str, port: int) -> None:
+    # Ray retries an address nobody answers at for minutes; a closed port should be one line.
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise EngineError(f"cannot reach the Ray cluster at {address}: {reason}") from None
+
+
+def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
+    """A camera actor, placed by Ray where its CPUs, GPUs and custom resources are free. Ray
+    brings it back after any death (``max_restarts=-1``), where the worker resumes from its
+    spool; calls made meanwhile wait for it (``max_task_retries=-1``)."""
+    options: dict[str, Any] = {
+        "max_restarts": -1,
+        "max_task_retries": -1,
+        "num_cpus": spec.ray.num_cpus,
+        "num_gpus": spec.ray.num_gpus,
+    }
+    if spec.ray.resources:
+        options["resources"] = dict(spec.ray.resources)
+    return _actor_class().options(**options).remote(spec, policy)
+
+
+@cache
+def _actor_class() -> Any:
+    """The worker class made remote once per driver (Ray exports its definition each time)."""
+    return import_ray().remote(CameraWorker)
+
+
+def disconnect() -> None:
+    """Leave the cluster (and stop it, when ``connect`` started a local one)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        ray.shutdown()

@@ -1,0 +1,147 @@
+"""The Ray engine: one actor per camera, their status, restarts seen, CAMERAS.yaml reloads."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from detector.engine.cluster import import_ray, start_actor
+from detector.engine.reload import CameraDiff, FileWatcher, diff_cameras
+from detector.engine.restarts import RestartPolicy
+from detector.engine.specs import WorkerSpec, load_specs
+from detector.engine.status import CameraStatus, WorkerState
+from detector.errors import StreetOrderError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CameraActor:
+    spec: WorkerSpec
+    actor: Any
+    """The Ray actor handle."""
+    last: CameraStatus | None = None
+    instances: set[tuple[int, datetime]] = field(default_factory=set)
+    """(pid, start time) of every worker instance seen: more than one means restarts."""
+
+
+class RayEngine:
+    """Start with ``start``; call ``poll`` (statuses) and ``reload_if_changed`` in a loop;
+    ``stop`` ends every camera. Ray must be connected first (``cluster.connect``)."""
+
+    def __init__(
+        self,
+        cameras_file: Path,
+        *,
+        api_url: str | None = None,
+        api_key: str | None = None,
+        policy: RestartPolicy | None = None,
+        answer_s: float = 2.0,
+    ) -> None:
+        self.cameras_file = cameras_file
+        self.api_url = api_url
+        self.api_key = api_key
+        self.policy = policy or RestartPolicy()
+        self.answer_s = answer_s
+        """How long one poll waits for the actors' answers."""
+        self.cameras: dict[str, CameraActor] = {}
+        self.reload_error: str | None = None
+        self._watcher = FileWatcher(cameras_file)
+        self._ray = import_ray()
+
+    def start(self) -> None:
+        for spec in self._load().values():
+            self._start(spec)
+
+    def _load(self) -> dict[str, WorkerSpec]:
+        return load_specs(self.cameras_file, api_url=self.api_url, api_key=self.api_key)
+
+    def _start(self, spec: WorkerSpec) -> None:
+        self.cameras[spec.camera_id] = CameraActor(spec, start_actor(spec, self.policy))
+        log.info("camera %s: actor started", spec.camera_id)
+
+    def poll(self) -> list[CameraStatus]:
+        """Every camera's status, by id; an actor that does not answer in time (Ray restarts
+        it, or it waits for resources) shows its last status as restarting or starting."""
+        ray = self._ray
+        refs = {camera_id: c.actor.status.remote() for camera_id, c in self.cameras.items()}
+        ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=self.answer_s)
+        answered = set(ready)
+        rows = []
+        for camera_id, ref in sorted(refs.items()):
+            camera = self.cameras[camera_id]
+            status: CameraStatus | None = None
+            if ref in answered:
+                try:
+                    status = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    log.warning("camera %s: no status (%s)", camera_id, type(exc).__name__)
+            rows.append(self._row(camera, status))
+        return rows
+
+    def _row(self, camera: CameraActor, status: CameraStatus | None) -> CameraStatus:
+        if status is None:
+            last = camera.last
+            if last is None:
+                now = datetime.now(UTC)
+                return CameraStatus(
+                    camera_id=camera.spec.camera_id,
+                    node="-",
+                    pid=0,
+                    state=WorkerState.STARTING,
+                    since_utc=now,
+                    started_at_utc=now,
+                )
+            return last.model_copy(update={"state": WorkerState.RESTARTING})
+        camera.instances.add((status.pid, status.started_at_utc))
+        camera.last = status.model_copy(update={"restarts": len(camera.instances) - 1})
+        return camera.last
+
+    def reload_if_changed(self) -> CameraDiff | None:
+        """After CAMERAS.yaml changed: start new cameras, stop removed ones, restart changed
+        ones; the others go on untouched. A broken file changes nothing (``reload_error``)."""
+        if not self._watcher.changed():
+            return None
+        try:
+            specs = self._load()
+        except StreetOrderError as exc:
+            self.reload_error = f"{self.cameras_file} not reloaded: {exc}"
+            log.error("%s", self.reload_error)
+            return None
+        self.reload_error = None
+        diff = diff_cameras({k: c.spec for k, c in self.cameras.items()}, specs)
+        # A changed camera's old actor lets go of its spool before the new one opens it.
+        self._stop([*diff.removed, *diff.changed])
+        for camera_id in (*diff.added, *diff.changed):
+            self._start(specs[camera_id])
+        if not diff.empty:
+            log.info(
+                "%s reloaded: added %s, removed %s, restarted %s",
+                self.cameras_file,
+                list(diff.added),
+                list(diff.removed),
+                list(diff.changed),
+            )
+        return diff
+
+    def stop(self, timeout_s: float = 60.0) -> list[CameraStatus]:
+        """Stop every camera (each outbox drains for its grace period); their last statuses."""
+        return self._stop(list(self.cameras), timeout_s)
+
+    def _stop(self, camera_ids: list[str], timeout_s: float = 60.0) -> list[CameraStatus]:
+        ray = self._ray
+        cameras = [self.cameras.pop(camera_id) for camera_id in camera_ids]
+        refs = [camera.actor.stop.remote() for camera in cameras]
+        ray.wait(refs, num_returns=len(refs), timeout=timeout_s)
+        final = []
+        for camera, ref in zip(cameras, refs, strict=True):
+            try:
+                final.append(self._row(camera, ray.get(ref, timeout=0)))
+            except ray.exceptions.RayError as exc:  # GetTimeoutError is one too
+                log.warning("camera %s: not stopped cleanly (%s)", camera.spec.camera_id, exc)
+                final.append(self._row(camera, None))
+            ray.kill(camera.actor, no_restart=True)
+        return final

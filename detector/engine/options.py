@@ -1,0 +1,34 @@
+"""Per-camera settings for `watch --engine ray` (the ``ray:`` key of a camera in CAMERAS.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from detector.sources.config import StrictModel
+
+
+class RayOptions(StrictModel):
+    """What one camera's actor asks of the cluster; Ray places it on a node that has it."""
+
+    num_cpus: float = Field(
+        1.0,
+        gt=0.0,
+        le=64.0,
+        description="CPUs reserved for the camera's actor (decode, analysis, outbox); "
+        "fractions let several light cameras share a core.",
+    )
+    num_gpus: float = Field(
+        0.0, ge=0.0, le=8.0, description="GPUs for a camera that runs an object model."
+    )
+    resources: dict[str, float] = Field(
+        default_factory=dict,
+        description="Custom Ray resources, e.g. {district_east: 1} to keep a camera near its "
+        "recorder.",
+    )
+    replay_speed: float | None = Field(
+        None,
+        gt=0.0,
+        le=100.0,
+        description="A recording plays at this multiple of its own pace, as a camera would "
+        "deliver it; null: as fast as it decodes.",
+    )

@@ -1,0 +1,84 @@
+"""Test cameras for the engine: a short street clip with a box put down (and taken away), the
+watch file that replays it as several cameras, and the ticket service that takes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from api.db.engine import Database
+from api.security.api_keys import issue_key
+from api.server import ServiceThread
+from api.settings import ApiSettings
+from detector.demo.street import StreetScript
+from tests.factories import add_place, purge_service_rows, render_clip
+
+CAMERAS = ("cam-a", "cam-b", "cam-c", "cam-d")
+SCENE_YAML = """
+camera: {{id: {camera}, name: "Replayed street {camera}", key_point: market}}
+zones:
+  - {{name: pavement, type: pavement, polygon: [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]]}}
+rules:
+  clutter: {{dwell_s: 4, clear_s: 2}}
+"""
+
+
+@pytest.fixture(scope="session")
+def street_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """16 s at 10 fps: a box lies on the pavement from 2 s to 11 s."""
+    script = StreetScript(
+        duration_s=16.0, fps=10, width=320, height=180, box_put_s=2.0, box_removed_s=11.0, people=0
+    )
+    return render_clip(tmp_path_factory.mktemp("engine-clip") / "street.mp4", script)
+
+
+def write_cameras(
+    folder: Path, clip: Path, cameras: list[str], *, ray: str = "{num_cpus: 0.5}"
+) -> Path:
+    """``folder/cameras.yaml`` replaying ``clip`` as ``cameras`` (scene files beside it)."""
+    lines = [
+        f"out: {folder / 'out'}\n",
+        "outbox: {backoff_initial_s: 0.1, backoff_max_s: 1, drain_grace_s: 10}\n",
+        "cameras:\n",
+    ]
+    for camera in cameras:
+        scene = folder / f"{camera}.yaml"
+        if not scene.exists():
+            scene.write_text(SCENE_YAML.format(camera=camera), encoding="utf-8")
+        lines.append(
+            f"  - {{scene: {camera}.yaml, source: {clip}, "
+            "started_at: '2026-11-27T08:00:00+08:00', sampling: {mode: rate, rate_fps: 2}, "
+            f"evidence: {{buffer_s: 10, pre_roll_s: 2, post_roll_s: 2}}, ray: {ray}}}\n"
+        )
+    path = folder / "cameras.yaml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    key: str
+    database: Database
+
+
+@pytest.fixture
+def service(engine: Engine, tmp_path: Path) -> Iterator[Service]:
+    """The ticket service on the test database, the test cameras registered, a node key."""
+    url = engine.url.render_as_string(hide_password=False)
+    database = Database(url)
+    with database.session() as session:
+        for camera in CAMERAS:
+            add_place(session, camera_id=camera, squad_code=f"sq-{camera}")
+        key = issue_key(session, "node-engine", now=datetime.now(UTC)).plain
+    try:
+        with ServiceThread(ApiSettings(data_dir=tmp_path / "service", database_url=url)) as server:
+            yield Service(server.url, key, database)
+    finally:
+        purge_service_rows(database)
+        database.dispose()

@@ -1,0 +1,155 @@
+"""`--engine ray` on a local Ray cluster started by the tests: cameras as actors, a killed actor
+and a killed worker process come back and every incident reaches the service exactly once;
+CAMERAS.yaml reloads leave untouched cameras alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from detector.engine.engine import RayEngine
+from detector.engine.restarts import RestartPolicy
+from detector.engine.status import CameraStatus, WorkerState
+from tests.detector.cli.test_cli import streetorder
+from tests.detector.engine.conftest import Service, write_cameras
+from tests.factories import service_rows
+
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.slow
+FAST_PACING = RestartPolicy(quick_s=30.0, initial_s=0.5, max_s=2.0)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    """One local cluster for the module: starting Ray costs seconds."""
+    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def poll_until(
+    engine: RayEngine, done: Callable[[dict[str, CameraStatus]], bool], timeout_s: float = 60.0
+) -> dict[str, CameraStatus]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = {row.camera_id: row for row in engine.poll()}
+        if done(rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; last statuses: {rows}")
+        time.sleep(0.3)
+
+
+def incident_ids(out: Path, cameras: list[str]) -> set[str]:
+    ids = set()
+    for camera in cameras:
+        for line in (out / camera / "incidents.jsonl").read_text(encoding="utf-8").splitlines():
+            ids.add(json.loads(line)["id"])
+    return ids
+
+
+def ended_tickets(service: Service) -> set[str]:
+    from sqlalchemy import select
+
+    from api.db.models import Ticket
+
+    with service.database.session() as session:
+        return set(session.scalars(select(Ticket.incident_id).where(Ticket.ended_at.is_not(None))))
+
+
+def test_killed_cameras_come_back_and_every_incident_arrives_once(
+    cluster: None, tmp_path: Path, street_clip: Path, service: Service
+) -> None:
+    cameras = ["cam-a", "cam-b", "cam-c"]
+    # Played at twice its pace, each recording lasts 8 s: long enough to be killed mid-way.
+    cameras_file = write_cameras(
+        tmp_path, street_clip, cameras, ray="{num_cpus: 0.5, replay_speed: 2}"
+    )
+    engine = RayEngine(cameras_file, api_url=service.url, api_key=service.key, policy=FAST_PACING)
+    engine.start()
+    try:
+        # Killed between the raise (spooled, maybe sent) and the end of their incident.
+        first = poll_until(
+            engine,
+            lambda r: all(r[c].state is WorkerState.RUNNING and r[c].raised for c in r),
+        )
+        assert {row.camera_id for row in first.values()} == set(cameras)
+        assert not first["cam-a"].ended and not first["cam-b"].ended
+        ray.kill(engine.cameras["cam-a"].actor, no_restart=False)
+        os.kill(first["cam-b"].pid, signal.SIGKILL)
+
+        last = poll_until(
+            engine,
+            lambda r: all(
+                row.state is WorkerState.FINISHED and not row.outbox_pending for row in r.values()
+            ),
+        )
+    finally:
+        engine.stop()
+    assert last["cam-a"].restarts >= 1 and last["cam-b"].restarts >= 1
+    assert last["cam-c"].restarts == 0 and last["cam-c"].pid == first["cam-c"].pid
+    assert last["cam-b"].pid != first["cam-b"].pid
+    # The restarted ones went through their first seconds again without sending them.
+    assert last["cam-a"].replayed_frames and last["cam-b"].replayed_frames
+    expected = incident_ids(tmp_path / "out", cameras)
+    assert len(expected) == 3  # one box per camera, seen under the same id after the restart
+    tickets, audit = service_rows(service.database)  # fails on a second ticket for an id
+    assert set(tickets) == expected and all(tickets.values())
+    assert audit.get("ingest") == 3 and audit.get("evidence") == 3
+    assert all(row.outbox_dead == 0 for row in last.values())
+    assert ended_tickets(service) == expected  # each ticket holds its incident's last state
+
+
+def test_an_edited_cameras_file_starts_and_stops_only_what_changed(
+    cluster: None, tmp_path: Path, street_clip: Path
+) -> None:
+    # Played at a fifth of its pace, the recordings outlast the test.
+    slow = "{num_cpus: 0.5, replay_speed: 0.2}"
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a", "cam-b"], ray=slow)
+    engine = RayEngine(cameras_file, policy=FAST_PACING)
+    engine.start()
+    try:
+        before = poll_until(engine, lambda r: all(row.frames for row in r.values()))
+        kept_actor = engine.cameras["cam-b"].actor
+        write_cameras(tmp_path, street_clip, ["cam-b", "cam-c"], ray=slow)
+        diff = engine.reload_if_changed()
+        assert diff is not None
+        assert (diff.added, diff.removed, diff.kept) == (("cam-c",), ("cam-a",), ("cam-b",))
+        after = poll_until(engine, lambda r: "cam-c" in r and r["cam-c"].frames > 0)
+        assert set(after) == {"cam-b", "cam-c"}
+        assert engine.cameras["cam-b"].actor is kept_actor
+        assert after["cam-b"].pid == before["cam-b"].pid
+        assert after["cam-b"].started_at_utc == before["cam-b"].started_at_utc
+        assert after["cam-b"].state is WorkerState.RUNNING
+
+        (tmp_path / "cameras.yaml").write_text("cameras: [oops\n", encoding="utf-8")
+        assert engine.reload_if_changed() is None and engine.reload_error
+        assert set(engine.cameras) == {"cam-b", "cam-c"}  # a broken file changes nothing
+    finally:
+        final = engine.stop()
+    assert {row.state for row in final} == {WorkerState.STOPPED}
+
+
+def test_the_cli_shows_every_camera_from_its_actor(
+    cluster: None, tmp_path: Path, street_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per camera
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a", "cam-b"])
+    # --address auto: the command joins the cluster this module started.
+    args = ("watch", str(cameras_file), "--engine", "ray", "--address", "auto", "--seconds", "4")
+    result = streetorder(*args)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "│ cam-" in line]
+    final = rows[-2:]  # the table printed after the stop
+    assert [row.split("│")[1].strip() for row in final] == ["cam-a", "cam-b"]
+    for row in final:  # stopped at the end, whether the recording was read through or not
+        assert re.search(r"│ \S+ / \d+ +│ stopped +│", row), result.stdout  # node / pid
+    assert ray.cluster_resources()["CPU"] == 2  # leaving, it did not stop the cluster it joined

@@ -1,0 +1,80 @@
+"""`streetorder watch --engine ray` from the command line: one-line errors when Ray is missing
+or its cluster cannot be reached (no cluster started here)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from api.server import free_port
+from detector.engine.cluster import cluster_endpoint
+from tests.detector.engine.conftest import write_cameras
+
+
+def run_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    from detector.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["streetorder", "watch", *args])
+    with pytest.raises(SystemExit) as exit_status:
+        run()
+    assert exit_status.value.code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    return line
+
+
+def test_without_ray_installed_the_error_says_how_to_get_it(
+    tmp_path: Path,
+    street_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a"])
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` does when it is absent
+    line = run_in_process(monkeypatch, capsys, str(cameras_file), "--engine", "ray")
+    assert line.startswith("error: ") and "pip install 'streetorder[ray]'" in line
+
+
+def test_an_address_needs_the_ray_engine(
+    tmp_path: Path,
+    street_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a"])
+    line = run_in_process(monkeypatch, capsys, str(cameras_file), "--address", "auto")
+    assert line == "error: --address is for --engine ray"
+
+
+@pytest.mark.parametrize(
+    ("address", "endpoint"),
+    [
+        ("10.0.0.5:6379", ("10.0.0.5", 6379)),
+        ("ray://head.cluster:10001", ("head.cluster", 10001)),
+        ("ray://[::1]:10001", ("::1", 10001)),
+        ("auto", None),
+        ("local", None),
+    ],
+)
+def test_cluster_addresses(address: str, endpoint: tuple[str, int] | None) -> None:
+    assert cluster_endpoint(address) == endpoint
+
+
+def test_no_cluster_at_the_address_is_one_line_at_once(
+    tmp_path: Path,
+    street_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a"])
+    address = f"ray://127.0.0.1:{free_port()}"  # Ray itself would retry for minutes
+    started = time.monotonic()
+    line = run_in_process(
+        monkeypatch, capsys, str(cameras_file), "--engine", "ray", "--address", address
+    )
+    assert line.startswith(f"error: cannot reach the Ray cluster at {address}: ")
+    assert time.monotonic() - started < 10
