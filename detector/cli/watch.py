@@ -96,6 +96,7 @@ def watch_command(
 ) -> None:
     """Watch many cameras; each reconnects on its own and never stops the others."""
     from detector.outbox import OutboxError, ServiceClient
+    from detector.outbox.camera_reports import CameraReporter
     from detector.outbox.client import check_service_url
 
     if api is not None:  # mistakes in the arguments show before any camera starts
@@ -117,6 +118,10 @@ def watch_command(
         service = ServiceClient(api, api_key or "", timeout_s=config.outbox.timeout_s)
     watch = Watch(config, cameras, service=service)
     watch.start()
+    reporter = None
+    if service is not None:  # the bureau's /cameras page shows what this node sees
+        reporter = CameraReporter(service, watch.camera_reports, config.outbox.report_every_s)
+        reporter.start()
     started = time.monotonic()
     try:
         with Live(_table(watch), console=console(), refresh_per_second=2) as live:
@@ -130,6 +135,8 @@ def watch_command(
     finally:
         watch.stop()
         still_running = watch.join(timeout_s=30)
+        if reporter is not None:
+            reporter.stop()  # a last round: the cameras now say stopped or finished
         left = watch.close()
     console().print(_table(watch, left))
     if still_running:

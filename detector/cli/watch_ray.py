@@ -15,6 +15,7 @@ from detector.cli.output import console
 if TYPE_CHECKING:
     from detector.engine.engine import RayEngine
     from detector.engine.status import CameraStatus
+    from detector.outbox.camera_reports import CameraReport, CameraReporter
 
 RELOAD_EVERY_S = 2.0
 
@@ -64,6 +65,7 @@ def watch_on_ray(
     try:
         engine = RayEngine(cameras_file, api_url=api, api_key=api_key)
         engine.start()
+        reporter = _reporter(engine, api, api_key)
         rows: list[CameraStatus] = []
         try:
             rows = _live(engine, seconds)
@@ -71,6 +73,9 @@ def watch_on_ray(
             console().print("stopping…")
         finally:
             final = engine.stop()
+            engine.latest = final
+            if reporter is not None:
+                reporter.stop()  # a last round: the cameras now say stopped or finished
     finally:
         disconnect()
     by_id = {row.camera_id: row for row in rows} | {row.camera_id: row for row in final}
@@ -78,6 +83,22 @@ def watch_on_ray(
     pending = sum(row.outbox_pending for row in final)
     if pending:
         console().print(f"{pending} message(s) wait in the cameras' outboxes for the next start")
+
+
+def _reporter(engine: RayEngine, api: str | None, api_key: str | None) -> CameraReporter | None:
+    """The driver reports every camera's health for the whole cluster (``/cameras``)."""
+    if api is None:
+        return None
+    from detector.engine.reports import report_of_status
+    from detector.outbox.camera_reports import CameraReporter
+    from detector.outbox.client import ServiceClient
+
+    def collect() -> list[tuple[str, CameraReport]]:
+        return [(row.camera_id, report_of_status(row)) for row in engine.latest]
+
+    reporter = CameraReporter(ServiceClient(api, api_key or ""), collect)
+    reporter.start()
+    return reporter
 
 
 def _live(engine: RayEngine, seconds: float) -> list[CameraStatus]:

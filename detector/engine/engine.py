@@ -48,6 +48,8 @@ class RayEngine:
         self.answer_s = answer_s
         """How long one poll waits for the actors' answers."""
         self.cameras: dict[str, CameraActor] = {}
+        self.latest: list[CameraStatus] = []
+        """The statuses of the last ``poll`` (the health reporter reads them)."""
         self.reload_error: str | None = None
         self._watcher = FileWatcher(cameras_file)
         self._ray = import_ray()
@@ -80,6 +82,7 @@ class RayEngine:
                 except ray.exceptions.RayError as exc:
                     log.warning("camera %s: no status (%s)", camera_id, type(exc).__name__)
             rows.append(self._row(camera, status))
+        self.latest = rows
         return rows
 
     def _row(self, camera: CameraActor, status: CameraStatus | None) -> CameraStatus:

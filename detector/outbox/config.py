@@ -47,6 +47,13 @@ class OutboxConfig(StrictModel):
         description="Delivered messages stay in the spool this many days (to inspect what "
         "was sent), then they are deleted.",
     )
+    report_every_s: float = Field(
+        15.0,
+        ge=1.0,
+        le=3600.0,
+        description="Seconds between camera health reports to the service; keep it well under "
+        "the service's STREETORDER_CAMERA_STALE_S (120 by default).",
+    )
 
     @model_validator(mode="after")
     def _backoff_order(self) -> OutboxConfig:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from detector.configfile import load_yaml_model
 from detector.engine.options import RayOptions
 from detector.errors import StreetOrderError
+from detector.outbox.camera_reports import CameraReport, RunState, report_of
 from detector.outbox.client import ServiceClient
 from detector.outbox.config import OutboxConfig
 from detector.outbox.messages import OutboxCounts
@@ -180,6 +184,26 @@ class Watch:
     @property
     def running(self) -> bool:
         return any(thread.is_alive() for thread in self._threads)
+
+    def camera_reports(self) -> list[tuple[str, CameraReport]]:
+        """Every camera's health for the ticket service: the running ones from their sources'
+        health and counts, the ones that could not start as failed, with their reason."""
+        node = f"{socket.gethostname()}:{os.getpid()}"
+        health = {h.camera_id: h for h in self.health.snapshot()}
+        reports = []
+        for pipeline in self.pipelines:
+            seen = health.get(pipeline.camera.id)
+            if seen is not None:
+                report = report_of(seen, node, incidents=pipeline.stats.raised)
+                reports.append((pipeline.camera.id, report))
+        now = datetime.now(UTC)
+        for camera_id, error in sorted(self.errors.items()):
+            if camera_id not in health:
+                failed = CameraReport(
+                    node=node, state=RunState.FAILED, since=now, last_error=error[:500]
+                )
+                reports.append((camera_id, failed))
+        return reports
 
     def _run(self, pipeline: CameraPipeline) -> None:
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ import pytest
 from api.db.engine import Database
 from api.security.api_keys import issue_key
 from api.server import ServiceThread
+from api.services.camera_health import camera_health
 from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from tests.detector.cli.test_cli import streetorder
@@ -80,6 +81,11 @@ def test_watch_sends_the_incident_and_its_bundle_to_the_service(
     assert "camera old: a recording has no UTC" in result.stderr
     old_row = next(line for line in result.stdout.splitlines() if "│ old" in line)
     assert "failed" in old_row
+    # The node reported its camera's health; the last report says the recording was read.
+    with database.session() as session:
+        (seen,) = [v for v in camera_health(session, datetime.now(UTC), timedelta(minutes=2))]
+    assert (seen.camera, seen.state, seen.stale) == ("replay-01", "finished", False)
+    assert seen.report is not None and seen.report.frames >= 16 and seen.report.incidents == 1
 
 
 @pytest.mark.parametrize(
