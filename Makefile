@@ -52,3 +52,9 @@ bench-tickets: $(STAMP_RUN)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# Per-camera CPU, memory and network at 1 analysis/s with key-frame decoding (BENCHMARKS.md);
+# reads ../shared/data/clips and ../shared/models, writes var/bench-cameras. About 5 minutes.
+.PHONY: bench-cameras
+bench-cameras: $(STAMP_RUN)
+	$(BIN)/python benchmarks/camera_cost.py
