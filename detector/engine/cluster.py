@@ -83,7 +83,7 @@ def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
     }
     if spec.ray.resources:
         options["resources"] = dict(spec.ray.resources)
-    return _actor_class().options(**options).remote(spec, policy)
+    return _actor_class().options(**options).remote(spec, policy, on_ray=True)
 
 
 @cache

@@ -11,6 +11,7 @@ from typing import Any
 from detector.engine.cluster import import_ray, start_actor
 from detector.engine.reload import CameraDiff, FileWatcher, diff_cameras
 from detector.engine.restarts import RestartPolicy
+from detector.engine.shared_model import stop_model_actors
 from detector.engine.specs import WorkerSpec, load_specs
 from detector.engine.status import CameraStatus, WorkerState
 from detector.errors import StreetOrderError
@@ -131,8 +132,13 @@ class RayEngine:
         return diff
 
     def stop(self, timeout_s: float = 60.0) -> list[CameraStatus]:
-        """Stop every camera (each outbox drains for its grace period); their last statuses."""
-        return self._stop(list(self.cameras), timeout_s)
+        """Stop every camera (each outbox drains for its grace period) and the nodes' shared
+        model actors; the cameras' last statuses."""
+        final = self._stop(list(self.cameras), timeout_s)
+        stopped = stop_model_actors()
+        if stopped:
+            log.info("shared model actors stopped: %s", ", ".join(stopped))
+        return final
 
     def _stop(self, camera_ids: list[str], timeout_s: float = 60.0) -> list[CameraStatus]:
         ray = self._ray

@@ -32,3 +32,16 @@ class RayOptions(StrictModel):
         description="A recording plays at this multiple of its own pace, as a camera would "
         "deliver it; null: as fast as it decodes.",
     )
+    shared_model: bool = Field(
+        True,
+        description="With an objects model configured, the camera sends its frames to its "
+        "node's one model actor, which batches the frames of all the node's cameras; "
+        "false: the camera loads its own copy.",
+    )
+    model_num_gpus: float = Field(
+        0.0,
+        ge=0.0,
+        le=8.0,
+        description="GPUs the node's shared model actor asks for, on nodes that have GPUs "
+        "(the first camera on a node to start it decides).",
+    )

@@ -17,7 +17,6 @@ from detector.errors import StreetOrderError
 from detector.outbox.client import ServiceClient
 from detector.outbox.messages import OutboxCounts
 from detector.outbox.outbox import SPOOL_NAME, Outbox
-from detector.pipeline.analyzers import build_analyzers
 from detector.pipeline.camera import CameraPipeline
 from detector.sources.frames import Frame
 from detector.sources.health import CameraState, HealthBoard
@@ -30,9 +29,16 @@ class CameraWorker:
     runs it in a thread; ``status`` may be called at any time, ``stop`` ends it for good."""
 
     def __init__(
-        self, spec: WorkerSpec, policy: RestartPolicy | None = None, *, start: bool = True
+        self,
+        spec: WorkerSpec,
+        policy: RestartPolicy | None = None,
+        *,
+        start: bool = True,
+        on_ray: bool = False,
     ) -> None:
         self.spec = spec
+        self.on_ray = on_ray
+        """Inside a Ray actor: the objects model may be the node's shared one."""
         self.started_at = datetime.now(UTC)
         self.health = HealthBoard()
         self.outbox: Outbox | None = None
@@ -136,6 +142,9 @@ class CameraWorker:
             self._set(WorkerState.STOPPED if self._stopping.is_set() else WorkerState.FINISHED)
 
     def _build(self) -> CameraPipeline:
+        # Imported here: shared_model reaches Ray through cluster, which imports this module.
+        from detector.engine.shared_model import camera_analyzers
+
         spec = self.spec
         if spec.api_url is not None:
             client = ServiceClient(
@@ -147,7 +156,7 @@ class CameraWorker:
         self.pipeline = CameraPipeline(
             spec.camera,
             spec.scene,
-            build_analyzers(spec.scene, spec.analyzers),
+            camera_analyzers(spec, on_ray=self.on_ray),
             spec.out_dir,
             health=self.health,
             keep_going=True,

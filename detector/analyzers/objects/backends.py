@@ -12,6 +12,7 @@ import logging
 import pickle
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -83,8 +84,14 @@ class UltralyticsDetector:
         return tuple(str(raw[i]) for i in range(len(raw)))
 
     def detect(self, image_bgr: ImageBGR, settings: InferenceSettings) -> RawDetections:
+        return self.detect_batch([image_bgr], settings)[0]
+
+    def detect_batch(
+        self, images_bgr: Sequence[ImageBGR], settings: InferenceSettings
+    ) -> list[RawDetections]:
+        """Several frames in one predict call (a node's shared model batches its cameras)."""
         results: Any = self._model.predict(
-            image_bgr,
+            list(images_bgr),
             imgsz=settings.imgsz,
             conf=settings.min_confidence,
             iou=settings.iou_threshold,
@@ -92,15 +99,19 @@ class UltralyticsDetector:
             device="cpu",
             verbose=False,
         )
-        boxes = results[0].boxes
-        if boxes is None or len(boxes) == 0:
-            return RawDetections.empty()
-        classes = boxes.cls.cpu().numpy().astype(np.int64)
-        return RawDetections(
-            xyxy=boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4),
-            confidence=boxes.conf.cpu().numpy().astype(np.float32).reshape(-1),
-            class_names=tuple(str(results[0].names[i]) for i in classes),
-        )
+        return [_raw_detections(result) for result in results]
+
+
+def _raw_detections(result: Any) -> RawDetections:
+    boxes = result.boxes
+    if boxes is None or len(boxes) == 0:
+        return RawDetections.empty()
+    classes = boxes.cls.cpu().numpy().astype(np.int64)
+    return RawDetections(
+        xyxy=boxes.xyxy.cpu().numpy().astype(np.float32).reshape(-1, 4),
+        confidence=boxes.conf.cpu().numpy().astype(np.float32).reshape(-1),
+        class_names=tuple(str(result.names[i]) for i in classes),
+    )
 
 
 def _foreign_global(path: Path) -> str:

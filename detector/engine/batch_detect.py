@@ -1,0 +1,74 @@
+"""Several frames through one model call, each with the detections its single-frame run gives."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from detector.analyzers.objects.backends import Detector
+    from detector.analyzers.objects.classmap import RawDetections
+    from detector.analyzers.objects.inference import InferenceSettings, YoloV5Detector
+    from detector.sources.frames import ImageBGR
+
+
+@runtime_checkable
+class BatchDetector(Protocol):
+    """A detector that runs a list of frames in one call (Ultralytics predict takes a list)."""
+
+    def detect_batch(
+        self, images_bgr: Sequence[ImageBGR], settings: InferenceSettings
+    ) -> list[RawDetections]: ...
+
+
+def detect_many(
+    detector: Detector, images_bgr: Sequence[ImageBGR], settings: InferenceSettings
+) -> list[RawDetections]:
+    """Detections of every frame, in order: one network call per frame size where the
+    detector allows, else one call per frame."""
+    from detector.analyzers.objects.inference import YoloV5Detector
+
+    if isinstance(detector, YoloV5Detector):
+        return _yolov5_batch(detector, images_bgr, settings)
+    if isinstance(detector, BatchDetector):
+        # Ultralytics pads a mixed-size batch to a square, which a lone frame is not: one call
+        # per frame size keeps every frame's detections as its single-frame run gives them.
+        out: dict[int, RawDetections] = {}
+        for indexes in _by_shape([image.shape for image in images_bgr]):
+            found = detector.detect_batch([images_bgr[i] for i in indexes], settings)
+            out.update(zip(indexes, found, strict=True))
+        return [out[index] for index in range(len(images_bgr))]
+    return [detector.detect(image, settings) for image in images_bgr]
+
+
+def _by_shape(shapes: Sequence[tuple[int, ...]]) -> list[list[int]]:
+    """Indexes of equal shapes, grouped, in order of first appearance."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for index, shape in enumerate(shapes):
+        groups.setdefault(tuple(shape), []).append(index)
+    return list(groups.values())
+
+
+def _yolov5_batch(
+    detector: YoloV5Detector, images_bgr: Sequence[ImageBGR], settings: InferenceSettings
+) -> list[RawDetections]:
+    import numpy as np
+    import torch
+
+    from detector.analyzers.objects.classmap import RawDetections
+    from detector.analyzers.objects.inference import letterbox, select_boxes
+
+    boxed = [letterbox(image, settings.imgsz) for image in images_bgr]
+    out: dict[int, RawDetections] = {}
+    with torch.inference_mode():
+        # Frames of one size stack into one tensor; cameras of other sizes make their own call.
+        for indexes in _by_shape([tuple(tensor.shape) for tensor, _ in boxed]):
+            predictions = detector.network(torch.cat([boxed[i][0] for i in indexes]))
+            for row, index in enumerate(indexes):
+                boxes, scores, classes = select_boxes(predictions[row], settings)
+                out[index] = RawDetections(
+                    xyxy=boxed[index][1].to_source(boxes),
+                    confidence=scores.numpy().astype(np.float32),
+                    class_names=tuple(detector.names[int(i)] for i in classes),
+                )
+    return [out[index] for index in range(len(boxed))]

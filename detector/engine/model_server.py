@@ -1,0 +1,85 @@
+"""One objects model serving every camera of a node: the body of a Ray actor, plain Python."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from detector.analyzers.objects.config import ObjectsConfig
+from detector.engine.batch_detect import detect_many
+from detector.engine.batcher import MicroBatcher
+
+if TYPE_CHECKING:
+    from detector.analyzers.objects.backends import Detector
+    from detector.analyzers.objects.classmap import RawDetections
+    from detector.analyzers.objects.inference import InferenceSettings
+    from detector.sources.frames import ImageBGR
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelCounts:
+    """What a node's model actor has served (tests and the live table read it)."""
+
+    requests: int
+    batches: int
+    largest_batch: int
+    model_loads: int
+
+
+def inference_settings(config: ObjectsConfig) -> InferenceSettings:
+    """The settings the local objects analyzer runs ``config`` with."""
+    from detector.analyzers.objects.inference import InferenceSettings
+
+    return InferenceSettings(
+        imgsz=config.imgsz,
+        min_confidence=config.min_confidence,
+        iou_threshold=config.iou_threshold,
+        max_detections=config.max_detections,
+    )
+
+
+class ModelServer:
+    """Loads ``config``'s model once; ``detect`` micro-batches the frames of all callers.
+
+    Returns raw detections: class maps and trackers stay in each camera (a tracker holds that
+    camera's identities), exactly where the local objects analyzer applies them."""
+
+    def __init__(
+        self,
+        config: ObjectsConfig,
+        *,
+        max_batch: int = 8,
+        max_wait_ms: float = 10.0,
+        detector: Detector | None = None,
+    ) -> None:
+        from detector.analyzers.objects.runtime import open_runtime
+
+        self.config = config
+        self.detector = detector if detector is not None else open_runtime(config)
+        self._loads = 1
+        self.settings = inference_settings(config)
+        self._batcher: MicroBatcher[ImageBGR, RawDetections] = MicroBatcher(
+            self._run, max_batch=max_batch, max_wait_ms=max_wait_ms
+        )
+        log.info("objects model %s loaded for this node", config.model_path)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.detector.names)
+
+    async def detect(self, image_bgr: ImageBGR) -> RawDetections:
+        return await self._batcher.submit(image_bgr)
+
+    def counts(self) -> ModelCounts:
+        batches = self._batcher.counts()
+        return ModelCounts(
+            requests=batches.requests,
+            batches=batches.batches,
+            largest_batch=batches.largest_batch,
+            model_loads=self._loads,
+        )
+
+    def _run(self, images: list[ImageBGR]) -> list[RawDetections]:
+        return detect_many(self.detector, images, self.settings)

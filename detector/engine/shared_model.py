@@ -1,0 +1,112 @@
+"""Finding (or starting) the objects model actor of this Ray node, and a detector that uses it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from detector.analyzers.objects.config import ObjectsConfig
+from detector.engine.cluster import import_ray
+from detector.engine.model_server import ModelServer, inference_settings
+from detector.pipeline.analyzers import build_analyzers
+
+if TYPE_CHECKING:
+    from detector.analyzers.base import Analyzer
+    from detector.analyzers.objects.classmap import RawDetections
+    from detector.analyzers.objects.inference import InferenceSettings
+    from detector.engine.options import RayOptions
+    from detector.engine.specs import WorkerSpec
+    from detector.sources.frames import ImageBGR
+
+ACTOR_PREFIX = "streetorder-model-"
+MODEL_CPUS = 1.0
+
+
+def model_actor_name(node_id: str, config: ObjectsConfig) -> str:
+    """``streetorder-model-<node id>-<config digest>``: a changed model gets a new actor."""
+    digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:8]
+    return f"{ACTOR_PREFIX}{node_id}-{digest}"
+
+
+def _node_gpus(ray: Any, node_id: str) -> float:
+    for node in ray.nodes():
+        if node.get("NodeID") == node_id:
+            return float(node.get("Resources", {}).get("GPU", 0.0))
+    return 0.0
+
+
+def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
+    """The model actor on the node this runs on, started by the first camera that asks.
+
+    Detached so that it outlives the camera that happened to start it; ``RayEngine.stop``
+    ends it with the cameras (``stop_model_actors``)."""
+    ray = import_ray()
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node_id = ray.get_runtime_context().get_node_id()
+    gpus = options.model_num_gpus if _node_gpus(ray, node_id) > 0 else 0.0
+    return (
+        ray.remote(ModelServer)
+        .options(
+            name=model_actor_name(node_id, config),
+            get_if_exists=True,
+            lifetime="detached",
+            max_restarts=-1,
+            max_task_retries=-1,
+            num_cpus=MODEL_CPUS,
+            num_gpus=gpus,
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id, soft=False),
+        )
+        .remote(config)
+    )
+
+
+def stop_model_actors() -> list[str]:
+    """End every node's model actor of this namespace; their names."""
+    ray = import_ray()
+    from ray.util import list_named_actors
+
+    stopped = []
+    for name in list_named_actors():
+        if not str(name).startswith(ACTOR_PREFIX):
+            continue
+        try:
+            ray.kill(ray.get_actor(name), no_restart=True)
+        except ValueError:  # gone meanwhile
+            continue
+        stopped.append(str(name))
+    return stopped
+
+
+class RemoteDetector:
+    """The ``Detector`` the objects analyzer calls, answered by the node's model actor."""
+
+    def __init__(self, actor: Any, config: ObjectsConfig) -> None:
+        self._ray = import_ray()
+        self.actor = actor
+        self.settings = inference_settings(config)
+        self._names: tuple[str, ...] = tuple(self._ray.get(actor.names.remote()))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    def detect(self, image_bgr: ImageBGR, settings: InferenceSettings) -> RawDetections:
+        if settings != self.settings:
+            raise ValueError(f"the shared model runs {self.settings}, asked for {settings}")
+        result: RawDetections = self._ray.get(self.actor.detect.remote(image_bgr))
+        return result
+
+
+def shared_detector(config: ObjectsConfig, options: RayOptions) -> RemoteDetector:
+    """A detector for one camera, backed by its node's shared model actor."""
+    return RemoteDetector(node_model_actor(config, options), config)
+
+
+def camera_analyzers(spec: WorkerSpec, *, on_ray: bool) -> list[Analyzer]:
+    """The camera's analyzers; on Ray, with ``ray.shared_model`` (the default) and an objects
+    model configured, the objects analyzer asks the node's model actor instead of loading one."""
+    objects = spec.analyzers.objects
+    if on_ray and spec.ray.shared_model and objects is not None:
+        return build_analyzers(spec.scene, spec.analyzers, shared_detector(objects, spec.ray))
+    return build_analyzers(spec.scene, spec.analyzers)

@@ -1,0 +1,156 @@
+"""One objects model per Ray node: concurrent cameras are batched through it, its detections
+are the local analyzer's, and a camera on Ray builds the proxy rather than its own model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from detector.analyzers.detections import Detections
+from detector.analyzers.objects import ObjectsAnalyzer, ObjectsConfig
+from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
+from detector.engine.batch_detect import detect_many
+from detector.engine.model_server import inference_settings
+from detector.engine.options import RayOptions
+from detector.engine.shared_model import (
+    RemoteDetector,
+    camera_analyzers,
+    node_model_actor,
+    stop_model_actors,
+)
+from detector.engine.specs import load_specs
+from detector.sources.frames import ImageBGR
+from tests.detector.analyzers.objects.helpers import BUS_JPG, YOLOV5_CHECKPOINT, make_frame
+from tests.detector.engine.conftest import write_cameras
+from tests.factories import SHARED
+
+ray = pytest.importorskip("ray")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def config() -> ObjectsConfig:
+    if not SHARED.is_dir():
+        pytest.skip(f"YOLOv5 checkpoint not present: {SHARED} (../shared is absent)")
+    return ObjectsConfig(model_path=YOLOV5_CHECKPOINT, track=False)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    """One local cluster for the module: starting Ray costs seconds."""
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+    yield
+    stop_model_actors()
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[ImageBGR]:
+    """bus.jpg, a mirrored copy, and a smaller copy (another size: another network call)."""
+    read = cv2.imread(str(BUS_JPG))
+    assert read is not None
+    bus = np.asarray(read, np.uint8)
+    small = np.asarray(cv2.resize(bus, (405, 540)), np.uint8)
+    return [bus, np.ascontiguousarray(bus[:, ::-1]), small]
+
+
+def assert_same(shared: Detections, local: Detections) -> None:
+    assert list(shared.labels) == list(local.labels)
+    assert np.abs(shared.xyxy - local.xyxy).max(initial=0.0) <= 1.0
+
+
+def test_a_batch_gives_each_frame_its_single_frame_detections(
+    config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    detector = load_yolov5_checkpoint(config.model_path)
+    settings = inference_settings(config)
+    batched = detect_many(detector, [*frames, frames[0]], settings)
+    for image, raw in zip([*frames, frames[0]], batched, strict=True):
+        alone = detector.detect(image, settings)
+        assert raw.class_names == alone.class_names
+        assert np.abs(raw.xyxy - alone.xyxy).max(initial=0.0) <= 1.0
+
+
+def test_an_ultralytics_batch_is_one_predict_with_single_frame_results(
+    tmp_path: Path, frames: list[ImageBGR]
+) -> None:
+    from ultralytics.models import YOLO
+
+    from detector.analyzers.objects import UltralyticsDetector
+
+    built: Any = YOLO("yolov8n.yaml")  # random weights: nothing is downloaded
+    with torch.no_grad():
+        for branch in built.model.model[-1].cv3:
+            branch[-1].bias[0] = 12.0  # sees class 0 everywhere, so there is something to compare
+    built.save(str(tmp_path / "random.pt"))
+    detector = UltralyticsDetector(tmp_path / "random.pt")
+    settings = InferenceSettings(imgsz=160)
+
+    batched = detect_many(detector, frames, settings)
+    for image, raw in zip(frames, batched, strict=True):
+        alone = detector.detect(image, settings)
+        assert raw.class_names == alone.class_names and len(alone.class_names) > 0
+        assert np.abs(raw.xyxy - alone.xyxy).max(initial=0.0) <= 1.0
+
+
+def test_concurrent_cameras_share_one_model_in_fewer_batches(
+    cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    actor = node_model_actor(config, RayOptions())
+    again = node_model_actor(config, RayOptions())  # a second camera on the node finds it
+    # Three cameras, two frames each, all in flight at once.
+    refs = [handle.detect.remote(image) for image in frames for handle in (actor, again)]
+    results = ray.get(refs, timeout=60)
+
+    assert len(results) == 6 and all(len(raw.class_names) > 0 for raw in results)
+    counts = ray.get(actor.counts.remote())
+    assert counts.requests == 6
+    assert counts.batches < counts.requests
+    assert counts.largest_batch >= 2
+    assert counts.model_loads == 1
+
+
+def test_the_proxy_finds_what_the_local_analyzer_finds(
+    cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    proxy = ObjectsAnalyzer(config, RemoteDetector(node_model_actor(config, RayOptions()), config))
+    local = ObjectsAnalyzer(config)
+    for index, image in enumerate(frames):
+        frame = make_frame(image, index)
+        assert_same(proxy.analyze(frame), local.analyze(frame))
+
+
+def test_a_camera_on_ray_with_a_shared_model_builds_the_proxy(
+    cluster: None, config: ObjectsConfig, tmp_path: Path
+) -> None:
+    cameras = write_cameras(tmp_path, BUS_JPG, ["cam-a", "cam-b"])
+    text = cameras.read_text(encoding="utf-8").replace("ray: {num_cpus: 0.5}", "ray: {}", 1)
+    model = f"analyzers: {{objects: {{model_path: {config.model_path}, track: false}}}}\n"
+    cameras.write_text(model + text.replace("ray: {num_cpus: 0.5}", "ray: {shared_model: false}"))
+    specs = load_specs(cameras)
+
+    def objects_detector(camera_id: str, *, on_ray: bool) -> object:
+        analyzers = camera_analyzers(specs[camera_id], on_ray=on_ray)
+        found = [a for a in analyzers if isinstance(a, ObjectsAnalyzer)]
+        assert len(found) == 1
+        return found[0].detector
+
+    assert isinstance(objects_detector("cam-a", on_ray=True), RemoteDetector)
+    assert not isinstance(objects_detector("cam-a", on_ray=False), RemoteDetector)
+    assert not isinstance(objects_detector("cam-b", on_ray=True), RemoteDetector)
+
+
+def test_stopping_the_engine_ends_the_node_model_actors(
+    cluster: None, config: ObjectsConfig
+) -> None:
+    node_model_actor(config, RayOptions())
+    assert any(name.startswith("streetorder-model-") for name in stop_model_actors())
