@@ -1,6 +1,6 @@
 """Camera health as detector nodes report it, and the service's view of every camera.
 
-Each node reports each of its cameras every few seconds (``detector/outbox/health.py``); the
+Each node reports each of its cameras every few seconds (``detector/outbox/camera_reports.py``, whose ``CameraReport`` is the message); the
 service keeps the latest report per camera. A camera whose last report is older than the
 stale limit shows as ``stale`` whatever it said then: its node (or the node's link to the
 service) is gone, which is exactly what a supervisor must notice. A registered camera that
@@ -10,51 +10,16 @@ never reported shows as ``unknown``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db.models import Camera, CameraReport, KeyPoint, Squad
-from api.domain import UtcDatetime
+from detector.outbox.camera_reports import CameraReport as HealthReport
+from detector.outbox.camera_reports import RunState
 
-COUNT = Annotated[int, Field(ge=0, le=10**12)]
-
-
-class RunState(StrEnum):
-    """What a node says its camera is doing."""
-
-    CONNECTING = "connecting"
-    ONLINE = "online"
-    OFFLINE = "offline"
-    """The source cannot be read; the node keeps retrying with a growing delay."""
-    BACKING_OFF = "backing_off"
-    """The camera's worker died more than once in a short time; it waits before restarting."""
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    """The camera cannot run as configured (a missing scene, a broken model)."""
-
-
-class HealthReport(BaseModel):
-    """One node's report on one camera (the body of ``PUT /api/v1/cameras/{id}/health``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    node: str = Field(min_length=1, max_length=200, description="host, process or actor.")
-    state: RunState = Field(description="What the camera is doing.")
-    since: UtcDatetime = Field(description="When it entered that state.")
-    frames: COUNT = Field(0, description="Frames analysed since the worker started.")
-    last_frame_at: UtcDatetime | None = Field(None, description="The newest analysed frame.")
-    incidents: COUNT = Field(0, description="Incidents raised since the worker started.")
-    reconnects: COUNT = Field(0, description="Reconnections after the first connection.")
-    outages: COUNT = Field(0, description="Times the source went from online to offline.")
-    restarts: COUNT = Field(0, description="Times the camera's worker was restarted.")
-    outbox_pending: COUNT | None = Field(None, description="Messages not yet delivered.")
-    last_error: str | None = Field(None, max_length=500, description="The latest failure.")
-    last_error_at: UtcDatetime | None = Field(None, description="When it happened.")
+__all__ = ["CameraHealthView", "HealthReport", "RunState", "camera_health", "record_report"]
 
 
 class CameraHealthView(BaseModel):

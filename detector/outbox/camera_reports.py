@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from detector.outbox.client import ServiceClient
 from detector.sources.health import CameraHealth
@@ -23,34 +23,41 @@ log = logging.getLogger(__name__)
 
 
 class RunState(StrEnum):
-    """The service's vocabulary (``api.services.camera_health.RunState``)."""
+    """What a node says its camera is doing."""
 
     CONNECTING = "connecting"
     ONLINE = "online"
     OFFLINE = "offline"
+    """The source cannot be read; the node keeps retrying with a growing delay."""
     BACKING_OFF = "backing_off"
+    """The camera's worker died more than once in a short time; it waits before restarting."""
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+    """The camera cannot run as configured (a missing scene, a broken model)."""
+
+
+Count = Annotated[int, Field(ge=0, le=10**12)]
 
 
 class CameraReport(BaseModel):
-    """One camera's state as this node sees it; times are UTC-aware."""
+    """One node's report on one camera: the message from the detector to the ticket service
+    (the body of ``PUT /api/v1/cameras/{id}/health``). Times carry their zone."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    node: str = Field(min_length=1, max_length=200, description="This node: host and process.")
-    state: RunState
-    since: datetime
-    frames: int = Field(0, ge=0)
-    last_frame_at: datetime | None = None
-    incidents: int = Field(0, ge=0, description="Incidents raised since the worker started.")
-    reconnects: int = Field(0, ge=0)
-    outages: int = Field(0, ge=0)
-    restarts: int = Field(0, ge=0, description="Restarts of the camera's worker.")
-    outbox_pending: int | None = Field(None, ge=0)
-    last_error: str | None = Field(None, max_length=500)
-    last_error_at: datetime | None = None
+    node: str = Field(min_length=1, max_length=200, description="host, process or actor.")
+    state: RunState = Field(description="What the camera is doing.")
+    since: AwareDatetime = Field(description="When it entered that state.")
+    frames: Count = Field(0, description="Frames analysed since the worker started.")
+    last_frame_at: AwareDatetime | None = Field(None, description="The newest analysed frame.")
+    incidents: Count = Field(0, description="Incidents raised since the worker started.")
+    reconnects: Count = Field(0, description="Reconnections after the first connection.")
+    outages: Count = Field(0, description="Times the source went from online to offline.")
+    restarts: Count = Field(0, description="Times the camera's worker was restarted.")
+    outbox_pending: Count | None = Field(None, description="Messages not yet delivered.")
+    last_error: str | None = Field(None, max_length=500, description="The latest failure.")
+    last_error_at: AwareDatetime | None = Field(None, description="When it happened.")
 
 
 def report_of(
