@@ -5,10 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from detector.engine.batcher import MicroBatcher
+
+T = TypeVar("T")
+
+
+def run_alone(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps an event
+    loop running on the main thread for the whole session, where ``asyncio.run`` refuses."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class FakeModel:
@@ -41,7 +53,7 @@ def test_close_requests_share_a_call(
     model = FakeModel()
     batcher: MicroBatcher[int, int] = MicroBatcher(model, max_batch=max_batch, max_wait_ms=50)
 
-    results = asyncio.run(submit_all(batcher, list(range(callers))))
+    results = run_alone(submit_all(batcher, list(range(callers))))
 
     assert results == [item * 2 for item in range(callers)]
     assert model.calls == batches
@@ -60,14 +72,14 @@ def test_requests_arriving_while_the_model_runs_form_the_next_batch() -> None:
         later = [asyncio.ensure_future(batcher.submit(item)) for item in (1, 2, 3)]
         return list(await asyncio.gather(first, *later))
 
-    assert asyncio.run(scenario()) == [0, 2, 4, 6]
+    assert run_alone(scenario()) == [0, 2, 4, 6]
     assert model.calls == [[0], [1, 2, 3]]
 
 
 def test_a_lone_request_waits_no_longer_than_max_wait() -> None:
     batcher: MicroBatcher[int, int] = MicroBatcher(FakeModel(), max_batch=8, max_wait_ms=10)
     started = time.monotonic()
-    assert asyncio.run(submit_all(batcher, [21])) == [42]
+    assert run_alone(submit_all(batcher, [21])) == [42]
     assert time.monotonic() - started < 1.0
 
 
@@ -77,7 +89,7 @@ def test_a_failing_model_fails_every_caller_of_the_batch() -> None:
     async def scenario() -> list[object]:
         return await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
 
-    outcomes = asyncio.run(scenario())
+    outcomes = run_alone(scenario())
     assert [str(outcome) for outcome in outcomes] == ["model broke"] * 3
 
 
