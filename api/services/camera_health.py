@@ -1,10 +1,10 @@
 """Camera health as detector nodes report it, and the service's view of every camera.
 
-Each node reports each of its cameras every few seconds (``detector/outbox/camera_reports.py``, whose ``CameraReport`` is the message); the
-service keeps the latest report per camera. A camera whose last report is older than the
-stale limit shows as ``stale`` whatever it said then: its node (or the node's link to the
-service) is gone, which is exactly what a supervisor must notice. A registered camera that
-never reported shows as ``unknown``.
+Each node reports each of its cameras every few seconds (``detector/outbox/camera_reports.py``,
+whose ``CameraReport`` is the message); the service keeps the latest report per camera. A
+camera whose last report is older than the stale limit shows as ``stale`` whatever it said
+then: its node (or the node's link to the service) is gone, which is exactly what a supervisor
+must notice. A registered camera that never reported shows as ``unknown``.
 """
 
 from __future__ import annotations
