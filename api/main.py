@@ -21,6 +21,7 @@ from api.domain import DomainError
 from api.plan.source import load_plan
 from api.routes import (
     camera_health,
+    camera_streams,
     evidence,
     incidents,
     inspections,
@@ -87,6 +88,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(
         camera_health.build_router(get_session, auth, timedelta(seconds=settings.camera_stale_s))
     )
+    app.include_router(camera_streams.build_router(get_session, auth))
     app.include_router(places.build_router(get_session, auth))
     app.include_router(tickets.build_router(get_session, database, auth, store))
     app.include_router(stats.build_router(get_session, auth))

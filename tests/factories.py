@@ -169,6 +169,7 @@ def purge_service_rows(database: Any) -> None:
             models.Ticket,
             models.Inspection,
             models.CameraReport,
+            models.CameraStream,
             models.Camera,
             models.KeyPoint,
             models.Squad,

@@ -1,4 +1,5 @@
-"""Squads, key points, cameras, users, API keys, tickets, inspections and the audit chain."""
+"""Squads, key points, cameras and their streams, users, API keys, tickets, inspections and
+the audit chain."""
 
 from __future__ import annotations
 
@@ -184,6 +185,21 @@ class CameraReport(Base):
     reported_at: Mapped[datetime]
     """When the service received it (its clock, so a node's wrong clock cannot hide a stale
     camera)."""
+
+
+class CameraStream(Base):
+    """Which watch group runs a camera and how (``detector.pipeline.streams.CameraStream``):
+    the cluster's driver asks for its group's streams and starts or stops cameras to match."""
+
+    __tablename__ = "camera_stream"
+
+    camera_id: Mapped[str] = mapped_column(ForeignKey("camera.id"), primary_key=True)
+    group: Mapped[str] = mapped_column(String(64), index=True)
+    stream: Mapped[dict[str, Any]]
+    """The whole stream as JSON, group included."""
+    revision: Mapped[int]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class AuditRecord(Base):

@@ -93,6 +93,14 @@ def watch_command(
             "none starts a local one."
         ),
     ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine ray with --api: also run the cameras the service assigns to this "
+            "group (PUT /api/v1/cameras/{id}/stream); adding or removing one there takes effect "
+            "within seconds. Default: the group named default."
+        ),
+    ] = None,
 ) -> None:
     """Watch many cameras; each reconnects on its own and never stops the others."""
     from detector.outbox import OutboxError, ServiceClient
@@ -106,13 +114,20 @@ def watch_command(
     if engine is Engine.RAY:
         from detector.cli.watch_ray import watch_on_ray
 
-        watch_on_ray(cameras_file, address=address, seconds=seconds, api=api, api_key=api_key)
+        watch_on_ray(
+            cameras_file, address=address, seconds=seconds, api=api, api_key=api_key, group=group
+        )
         return
-    if address is not None:
-        raise StreetOrderError("--address is for --engine ray")
+    if address is not None or group is not None:
+        raise StreetOrderError(f"--{'address' if address else 'group'} is for --engine ray")
     from detector.pipeline.watch import Watch, load_watch  # analyzers load OCR and torch
 
     config, cameras = load_watch(cameras_file)
+    if not cameras:
+        raise StreetOrderError(
+            f"{cameras_file}: lists no cameras (an empty list is for --engine ray --api, which "
+            "runs the cameras the service assigns)"
+        )
     service = None
     if api is not None:
         service = ServiceClient(api, api_key or "", timeout_s=config.outbox.timeout_s)

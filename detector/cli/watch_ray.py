@@ -3,6 +3,7 @@ the same live table as a local watch, built from the actors' status."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from detector.cli.output import console
 
 if TYPE_CHECKING:
     from detector.engine.engine import RayEngine
+    from detector.engine.service_streams import ServiceStreams
     from detector.engine.status import CameraStatus
     from detector.outbox.camera_reports import CameraReport, CameraReporter
 
@@ -54,16 +56,17 @@ def watch_on_ray(
     seconds: float,
     api: str | None,
     api_key: str | None,
+    group: str | None = None,
 ) -> None:
-    """Run until Ctrl-C (or ``seconds``); CAMERAS.yaml is re-read when it changes."""
+    """Run until Ctrl-C (or ``seconds``); CAMERAS.yaml is re-read when it changes, the
+    service's streams of ``group`` every few seconds."""
     from detector.engine.cluster import connect, disconnect
     from detector.engine.engine import RayEngine
-    from detector.engine.specs import load_specs
 
-    load_specs(cameras_file)  # a broken file shows before any cluster is joined
+    streams = _service_streams(cameras_file, api, api_key, group)
     connect(address)
     try:
-        engine = RayEngine(cameras_file, api_url=api, api_key=api_key)
+        engine = RayEngine(cameras_file, api_url=api, api_key=api_key, streams=streams)
         engine.start()
         reporter = _reporter(engine, api, api_key)
         rows: list[CameraStatus] = []
@@ -85,6 +88,33 @@ def watch_on_ray(
         console().print(f"{pending} message(s) wait in the cameras' outboxes for the next start")
 
 
+def _service_streams(
+    cameras_file: Path, api: str | None, api_key: str | None, group: str | None
+) -> ServiceStreams | None:
+    """Mistakes in the file or the group show before any cluster is joined."""
+    from detector.engine.service_streams import ServiceStreams
+    from detector.engine.specs import load_watch_specs
+    from detector.errors import StreetOrderError
+    from detector.outbox.client import ServiceClient
+    from detector.pipeline.streams import DEFAULT_GROUP, GROUP_PATTERN
+
+    config, specs = load_watch_specs(cameras_file)
+    if group is not None and api is None:
+        raise StreetOrderError("--group takes cameras from the service: it needs --api")
+    if group is not None and not re.fullmatch(GROUP_PATTERN, group):
+        raise StreetOrderError(
+            f"--group {group!r}: letters, digits and _ . - only, at most 64 characters"
+        )
+    if api is None:
+        if not specs:
+            raise StreetOrderError(
+                f"{cameras_file}: lists no cameras, and without --api no service assigns any"
+            )
+        return None
+    client = ServiceClient(api, api_key or "", timeout_s=config.outbox.timeout_s)
+    return ServiceStreams(client, group or DEFAULT_GROUP, config.out.resolve())
+
+
 def _reporter(engine: RayEngine, api: str | None, api_key: str | None) -> CameraReporter | None:
     """The driver reports every camera's health for the whole cluster (``/cameras``)."""
     if api is None:
@@ -94,7 +124,9 @@ def _reporter(engine: RayEngine, api: str | None, api_key: str | None) -> Camera
     from detector.outbox.client import ServiceClient
 
     def collect() -> list[tuple[str, CameraReport]]:
-        return [(row.camera_id, report_of_status(row)) for row in engine.latest]
+        # Cameras taken out say so once ("stopped") rather than turning stale.
+        rows = [*engine.take_retired(), *engine.latest]
+        return [(row.camera_id, report_of_status(row)) for row in rows]
 
     reporter = CameraReporter(ServiceClient(api, api_key or ""), collect)
     reporter.start()
@@ -112,5 +144,5 @@ def _live(engine: RayEngine, seconds: float) -> list[CameraStatus]:
                 engine.reload_if_changed()
                 next_reload = time.monotonic() + RELOAD_EVERY_S
             rows = engine.poll()
-            live.update(ray_table(rows, engine.reload_error))
+            live.update(ray_table(rows, engine.note))
     return rows

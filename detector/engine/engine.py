@@ -1,8 +1,10 @@
-"""The Ray engine: one actor per camera, their status, restarts seen, CAMERAS.yaml reloads."""
+"""The Ray engine: one actor per camera, their status, restarts seen, and the camera list
+kept current from CAMERAS.yaml and the ticket service's streams."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +13,14 @@ from typing import Any
 from detector.engine.cluster import import_ray, start_actor
 from detector.engine.reload import CameraDiff, FileWatcher, diff_cameras
 from detector.engine.restarts import RestartPolicy
+from detector.engine.service_streams import ServiceStreams
 from detector.engine.shared_model import stop_model_actors
-from detector.engine.specs import WorkerSpec, load_specs
+from detector.engine.specs import WorkerSpec, load_watch_specs, stream_specs
 from detector.engine.status import CameraStatus, WorkerState
 from detector.errors import StreetOrderError
+from detector.outbox.client import ServiceError
+from detector.pipeline.streams import AssignedStream
+from detector.pipeline.watch import WatchConfig
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,10 @@ class CameraActor:
 
 class RayEngine:
     """Start with ``start``; call ``poll`` (statuses) and ``reload_if_changed`` in a loop;
-    ``stop`` ends every camera. Ray must be connected first (``cluster.connect``)."""
+    ``stop`` ends every camera. Ray must be connected first (``cluster.connect``).
+
+    With ``streams``, the cameras the ticket service assigns to the group run beside the
+    file's; a camera in both runs as the file says."""
 
     def __init__(
         self,
@@ -41,6 +50,7 @@ class RayEngine:
         api_key: str | None = None,
         policy: RestartPolicy | None = None,
         answer_s: float = 2.0,
+        streams: ServiceStreams | None = None,
     ) -> None:
         self.cameras_file = cameras_file
         self.api_url = api_url
@@ -52,15 +62,59 @@ class RayEngine:
         self.latest: list[CameraStatus] = []
         """The statuses of the last ``poll`` (the health reporter reads them)."""
         self.reload_error: str | None = None
+        self.streams_error: str | None = None
+        self._retired: list[CameraStatus] = []
+        """Final statuses of cameras taken out since the health reporter last took them."""
+        self._retired_lock = threading.Lock()
+        self.streams = streams
+        self._assigned: list[AssignedStream] = []
         self._watcher = FileWatcher(cameras_file)
+        self._file: tuple[WatchConfig, dict[str, WorkerSpec]] = self._load_file()
         self._ray = import_ray()
 
+    @property
+    def note(self) -> str | None:
+        """What the live table should say about the camera list, if anything."""
+        notes = [n for n in (self.reload_error, self.streams_error) if n]
+        return " · ".join(notes) or None
+
     def start(self) -> None:
-        for spec in self._load().values():
+        if self.streams is not None:
+            self._refresh_streams(first=True)
+        for spec in self._wanted().values():
             self._start(spec)
 
-    def _load(self) -> dict[str, WorkerSpec]:
-        return load_specs(self.cameras_file, api_url=self.api_url, api_key=self.api_key)
+    def _load_file(self) -> tuple[WatchConfig, dict[str, WorkerSpec]]:
+        return load_watch_specs(self.cameras_file, api_url=self.api_url, api_key=self.api_key)
+
+    def _wanted(self) -> dict[str, WorkerSpec]:
+        config, from_file = self._file
+        assigned = stream_specs(config, self._assigned, api_url=self.api_url, api_key=self.api_key)
+        both = sorted(assigned.keys() & from_file.keys())
+        if both:
+            log.warning(
+                "%s and the service both list %s: the file's settings run", self.cameras_file, both
+            )
+        return assigned | from_file
+
+    def _refresh_streams(self, *, first: bool = False) -> bool:
+        """Ask the service; True when its list differs from the one running."""
+        assert self.streams is not None
+        try:
+            assigned = self.streams.fetch()
+        except ServiceError as exc:
+            cached = self.streams.cached() if first else None
+            kept = "the last list it gave" if cached or not first else "none"
+            self.streams_error = f"cameras from the service not refreshed ({kept} run): {exc}"
+            log.warning("%s", self.streams_error)
+            if cached is None:
+                return False
+            assigned = cached
+        else:
+            self.streams_error = None
+        changed = assigned != self._assigned
+        self._assigned = assigned
+        return changed
 
     def _start(self, spec: WorkerSpec) -> None:
         self.cameras[spec.camera_id] = CameraActor(spec, start_actor(spec, self.policy))
@@ -105,31 +159,48 @@ class RayEngine:
         return camera.last
 
     def reload_if_changed(self) -> CameraDiff | None:
-        """After CAMERAS.yaml changed: start new cameras, stop removed ones, restart changed
-        ones; the others go on untouched. A broken file changes nothing (``reload_error``)."""
-        if not self._watcher.changed():
+        """After CAMERAS.yaml or the service's streams changed: start new cameras, stop
+        removed ones, restart changed ones; the others go on untouched. A broken file or an
+        unreachable service changes nothing of its part (``note`` says why)."""
+        changed = self._reload_file()
+        if self.streams is not None and self.streams.due():
+            changed = self._refresh_streams() or changed
+        if not changed:
             return None
-        try:
-            specs = self._load()
-        except StreetOrderError as exc:
-            self.reload_error = f"{self.cameras_file} not reloaded: {exc}"
-            log.error("%s", self.reload_error)
-            return None
-        self.reload_error = None
-        diff = diff_cameras({k: c.spec for k, c in self.cameras.items()}, specs)
+        wanted = self._wanted()
+        diff = diff_cameras({k: c.spec for k, c in self.cameras.items()}, wanted)
         # A changed camera's old actor lets go of its spool before the new one opens it.
-        self._stop([*diff.removed, *diff.changed])
+        stopped = self._stop([*diff.removed, *diff.changed])
+        with self._retired_lock:
+            self._retired += [row for row in stopped if row.camera_id in diff.removed]
         for camera_id in (*diff.added, *diff.changed):
-            self._start(specs[camera_id])
+            self._start(wanted[camera_id])
         if not diff.empty:
             log.info(
-                "%s reloaded: added %s, removed %s, restarted %s",
-                self.cameras_file,
+                "camera list changed: added %s, removed %s, restarted %s",
                 list(diff.added),
                 list(diff.removed),
                 list(diff.changed),
             )
         return diff
+
+    def _reload_file(self) -> bool:
+        if not self._watcher.changed():
+            return False
+        try:
+            self._file = self._load_file()
+        except StreetOrderError as exc:
+            self.reload_error = f"{self.cameras_file} not reloaded: {exc}"
+            log.error("%s", self.reload_error)
+            return False
+        self.reload_error = None
+        return True
+
+    def take_retired(self) -> list[CameraStatus]:
+        """The final statuses of cameras taken out since the last call (then forgotten)."""
+        with self._retired_lock:
+            retired, self._retired = self._retired, []
+        return retired
 
     def stop(self, timeout_s: float = 60.0) -> list[CameraStatus]:
         """Stop every camera (each outbox drains for its grace period) and the nodes' shared

@@ -13,23 +13,11 @@ from urllib.parse import quote
 
 import httpx
 
-import detector
-from detector.errors import StreetOrderError
 from detector.inspection.look_back import Outcome
-from detector.outbox.client import check_service_url
+from detector.outbox.client import ServiceError, call_json, check_service_url, node_http
 from detector.rules.geometry import BoxXYXY
 
-DETAIL_CHARS = 200
-
-
-class ServiceError(StreetOrderError):
-    """The service could not be reached or refused a call; one line for the person."""
-
-    def __init__(self, message: str, status_code: int | None = None, reason: str = "") -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.reason = reason
-        """The service's answer alone: ``HTTP 401: …``."""
+__all__ = ["CameraPlace", "DueLookBack", "InspectionService", "ServiceError"]
 
 
 @dataclass(frozen=True)
@@ -53,16 +41,6 @@ class CameraPlace:
     squad: str
 
 
-def _reason(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        reason = body.get("detail", "") if isinstance(body, dict) else ""
-    except ValueError:
-        reason = response.text
-    text = " ".join(str(reason).split())[:DETAIL_CHARS]
-    return f"HTTP {response.status_code}" + (f": {text}" if text else "")
-
-
 def _box(value: Any) -> BoxXYXY:
     if isinstance(value, dict):
         return (float(value["x1"]), float(value["y1"]), float(value["x2"]), float(value["y2"]))
@@ -84,12 +62,7 @@ class InspectionService:
         if not api_key.strip():
             raise ServiceError("--api needs this node's key: --api-key or STREETORDER_API_KEY")
         self.base_url = check_service_url(base_url)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout_s),
-            headers={"X-API-Key": api_key, "User-Agent": f"streetorder/{detector.__version__}"},
-            transport=transport,
-        )
+        self._http = node_http(self.base_url, api_key, timeout_s, transport)
 
     def close(self) -> None:
         self._http.close()
@@ -153,21 +126,4 @@ class InspectionService:
         return answer
 
     def _call(self, method: str, path: str, what: str, *, json: Any = None, **params: str) -> Any:
-        try:
-            response = self._http.request(method, path, json=json, params=params or None)
-        except httpx.HTTPError as exc:
-            cause = str(exc) or type(exc).__name__
-            message = f"{what}: service unreachable at {self.base_url} ({cause})"
-            raise ServiceError(message) from None
-        reason = _reason(response)
-        if response.status_code == 401:
-            refused = f"{what}: the service refused this node's key ({reason})"
-            raise ServiceError(refused, 401, reason)
-        if not 200 <= response.status_code < 300:
-            raise ServiceError(f"{what}: {reason}", response.status_code, reason)
-        try:
-            return response.json()
-        except ValueError:
-            raise ServiceError(
-                f"{what}: {self.base_url} answered something other than JSON (wrong URL?)"
-            ) from None
+        return call_json(self._http, method, path, what, json=json, **params)

@@ -6,11 +6,13 @@ import io
 import tarfile
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 import detector
+from detector.errors import StreetOrderError
 from detector.evidence.manifest import verify_bundle
 from detector.outbox.errors import OutboxError
 from detector.outbox.messages import BundleRef, MessageKind
@@ -60,12 +62,58 @@ def classify(kind: MessageKind, status_code: int) -> Outcome:
 
 
 def _detail(response: httpx.Response) -> str:
+    """``HTTP <status>: <the service's reason>`` on one line."""
     try:
-        reason = response.json().get("detail", "")
-    except (ValueError, AttributeError):
+        body = response.json()
+        reason = body.get("detail", "") if isinstance(body, dict) else ""
+    except ValueError:
         reason = response.text
     text = " ".join(str(reason).split())[:DETAIL_CHARS]
     return f"HTTP {response.status_code}" + (f": {text}" if text else "")
+
+
+class ServiceError(StreetOrderError):
+    """The service could not be reached or refused a call; one line for the person."""
+
+    def __init__(self, message: str, status_code: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.reason = reason
+
+
+def node_http(
+    base_url: str, api_key: str, timeout_s: float, transport: httpx.BaseTransport | None
+) -> httpx.Client:
+    """An HTTP client that calls the service as this detector node (its ``X-API-Key``)."""
+    return httpx.Client(
+        base_url=check_service_url(base_url),
+        timeout=httpx.Timeout(timeout_s),
+        headers={"X-API-Key": api_key, "User-Agent": f"streetorder/{detector.__version__}"},
+        transport=transport,
+    )
+
+
+def call_json(
+    http: httpx.Client, method: str, path: str, what: str, *, json: Any = None, **params: str
+) -> Any:
+    """One call answered with JSON; any failure is a ``ServiceError`` naming ``what``."""
+    base_url = str(http.base_url).rstrip("/")
+    try:
+        response = http.request(method, path, json=json, params=params or None)
+    except httpx.HTTPError as exc:
+        cause = str(exc) or type(exc).__name__
+        raise ServiceError(f"{what}: service unreachable at {base_url} ({cause})") from None
+    reason = _detail(response)
+    if response.status_code == 401:
+        raise ServiceError(f"{what}: the service refused this node's key ({reason})", 401, reason)
+    if not 200 <= response.status_code < 300:
+        raise ServiceError(f"{what}: {reason}", response.status_code, reason)
+    try:
+        return response.json()
+    except ValueError:
+        raise ServiceError(
+            f"{what}: {base_url} answered something other than JSON (wrong URL?)"
+        ) from None
 
 
 def bundle_archive(ref: BundleRef) -> bytes:
@@ -115,12 +163,7 @@ class ServiceClient:
         if not api_key.strip():
             raise OutboxError("the service needs an API key (--api-key or STREETORDER_API_KEY)")
         self.base_url = check_service_url(base_url)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout_s),
-            headers={"X-API-Key": api_key, "User-Agent": f"streetorder/{detector.__version__}"},
-            transport=transport,
-        )
+        self._http = node_http(self.base_url, api_key, timeout_s, transport)
 
     def close(self) -> None:
         self._http.close()
@@ -146,7 +189,14 @@ class ServiceClient:
             return f"{self.base_url}: {str(exc) or type(exc).__name__}"
         if response.is_success:
             return None
-        return f"HTTP {response.status_code}: {_detail(response)}"
+        return _detail(response)
+
+    def camera_streams(self, group: str) -> Any:
+        """The streams the service assigns to ``group`` (JSON); ``ServiceError`` if it cannot
+        say."""
+        return call_json(
+            self._http, "GET", "/api/v1/cameras/streams", f"streams of group {group!r}", group=group
+        )
 
     def _request(
         self, kind: MessageKind, method: str, path: str, body: str | bytes, headers: dict[str, str]

@@ -10,10 +10,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detector.configfile import load_yaml_model
-from detector.engine.options import RayOptions
 from detector.errors import StreetOrderError
 from detector.outbox.camera_reports import CameraReport, RunState, report_of
 from detector.outbox.client import ServiceClient
@@ -22,45 +21,18 @@ from detector.outbox.messages import OutboxCounts
 from detector.outbox.outbox import SPOOL_NAME, Outbox
 from detector.pipeline.analyzers import AnalyzerSettings, build_analyzers
 from detector.pipeline.camera import CameraPipeline
+from detector.pipeline.streams import StreamSettings
 from detector.rules.scene import SceneConfig, load_scene
-from detector.sources.config import (
-    CameraConfig,
-    EvidenceConfig,
-    LiveConfig,
-    SamplingConfig,
-    is_stream_url,
-)
+from detector.sources.config import CameraConfig
 from detector.sources.health import HealthBoard
 
 log = logging.getLogger(__name__)
 
 
-class WatchedCamera(BaseModel):
+class WatchedCamera(StreamSettings):
     """One camera of a watch: its source and its scene file (which names the camera)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     scene: Path = Field(description="Scene YAML, relative to the cameras file.")
-    source: str = Field(min_length=1, description="Stream URL, video file or image folder.")
-    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
-    live: LiveConfig = Field(default_factory=LiveConfig)
-    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
-    images_fps: float = Field(1.0, gt=0.0, le=60.0, description="Image-folder frame rate.")
-    decoder_threads: int = Field(1, ge=0, le=16, description="Decoder threads (0 = auto).")
-    started_at: AwareDatetime | None = Field(
-        None,
-        description="A recording replayed as a camera: when its first frame was taken, with "
-        "its zone; its incidents then carry UTC times and can go to the ticket service.",
-    )
-    ray: RayOptions = Field(
-        default_factory=RayOptions, description="Resources of its actor under --engine ray."
-    )
-
-    @model_validator(mode="after")
-    def _started_at_for_recordings(self) -> WatchedCamera:
-        if self.started_at is not None and is_stream_url(self.source):
-            raise ValueError("started_at is for recordings; a live stream carries the clock's time")
-        return self
 
 
 class WatchConfig(BaseModel):
@@ -73,7 +45,12 @@ class WatchConfig(BaseModel):
     outbox: OutboxConfig = Field(
         default_factory=OutboxConfig, description="Sending to the ticket service (--api)."
     )
-    cameras: tuple[WatchedCamera, ...] = Field(min_length=1, max_length=256)
+    cameras: tuple[WatchedCamera, ...] = Field(
+        (),
+        max_length=256,
+        description="May be empty for `--engine ray --api`, which also runs the cameras the "
+        "ticket service assigns to its group.",
+    )
 
     @model_validator(mode="after")
     def _unique_scenes(self) -> WatchConfig:
@@ -94,17 +71,7 @@ def load_watch(path: Path) -> tuple[WatchConfig, list[tuple[CameraConfig, SceneC
         if scene.camera.id in seen_ids:
             raise StreetOrderError(f"{path}: camera id {scene.camera.id!r} appears twice")
         seen_ids.add(scene.camera.id)
-        camera = CameraConfig(
-            id=scene.camera.id,
-            name=scene.camera.name,
-            source=entry.source,
-            sampling=entry.sampling,
-            live=entry.live.model_copy(update={"max_connect_attempts": None}),
-            evidence=entry.evidence,
-            images_fps=entry.images_fps,
-            decoder_threads=entry.decoder_threads,
-            started_at=entry.started_at,
-        )
+        camera = entry.camera_config(scene.camera.id, scene.camera.name)
         cameras.append((camera, scene))
     return config, cameras
 

@@ -125,8 +125,10 @@ class RuleConfig(_Strict):
 DEFAULT_DWELL_S = {"illegal_ad": 30.0}
 
 
-class SceneConfig(_Strict):
-    camera: CameraInfo
+class SceneLayout(_Strict):
+    """What a camera's view holds, without naming the camera: its zones and rules. A scene
+    file adds ``camera``; a camera stream kept by the ticket service takes it from there."""
+
     zones: tuple[Zone, ...] = Field(min_length=1, description="Named zones of this view.")
     rules: dict[str, RuleConfig] = Field(
         default_factory=dict, description="Per violation code; missing codes use defaults."
@@ -157,7 +159,7 @@ class SceneConfig(_Strict):
         return rules
 
     @model_validator(mode="after")
-    def _zone_references(self) -> SceneConfig:
+    def _zone_references(self) -> SceneLayout:
         names = [zone.name for zone in self.zones]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -180,6 +182,13 @@ class SceneConfig(_Strict):
             return tuple(zone for zone in self.zones if zone.name in rule.zones)
         types = load_taxonomy().violation(code).zone_types
         return tuple(zone for zone in self.zones if zone.type.value in types)
+
+
+class SceneConfig(SceneLayout):
+    camera: CameraInfo
+
+    def layout(self) -> SceneLayout:
+        return SceneLayout.model_validate(self.model_dump(exclude={"camera"}))
 
 
 def load_scene(path: Path) -> SceneConfig:

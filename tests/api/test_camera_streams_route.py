@@ -1,0 +1,151 @@
+"""Camera streams: admins assign a camera to a watch group; the group's driver reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from api.db.engine import Database
+from api.db.models import AuditRecord
+from api.security.api_keys import issue_key
+from tests.api.conftest import login
+
+STREAM: dict[str, Any] = {
+    "source": "rtsp://viewer:s3cret@10.0.0.7/stream1",
+    "group": "east",
+    "sampling": {"mode": "rate", "rate_fps": 1},
+    "scene": {
+        "zones": [
+            {
+                "name": "pavement",
+                "type": "pavement",
+                "polygon": [[0, 0.5], [1, 0.5], [1, 1], [0, 1]],
+            }
+        ],
+        "rules": {"clutter": {"dwell_s": 120}},
+    },
+}
+
+
+@pytest.fixture
+def node(engine: Engine, client: tuple[TestClient, str]) -> Iterator[dict[str, str]]:
+    database = Database(engine.url.render_as_string(hide_password=False))
+    try:
+        with database.session() as session:
+            key = issue_key(session, "node-east", now=datetime.now(UTC)).plain
+        yield {"X-API-Key": key}
+    finally:
+        database.dispose()
+
+
+def _streams(http: TestClient, headers: dict[str, str], group: str = "east") -> list[Any]:
+    answer = http.get("/api/v1/cameras/streams", params={"group": group}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    rows: list[Any] = answer.json()
+    return rows
+
+
+def test_an_assigned_stream_reaches_its_groups_driver_with_the_camera_as_registered(
+    client: tuple[TestClient, str], node: dict[str, str]
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    assert _streams(http, node) == []
+    created = http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["revision"] == 1
+
+    [row] = _streams(http, node)
+    assert row["camera"] == {"id": "cam-east", "name": "", "key_point": "hospital", "squad": "east"}
+    assert row["stream"]["source"] == STREAM["source"]  # the node needs the password
+    assert row["stream"]["scene"]["rules"]["clutter"]["dwell_s"] == 120
+    assert _streams(http, node, group="west") == []
+
+    again = http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    assert (again.status_code, again.json()["revision"]) == (200, 1)
+    moved = http.put(
+        "/api/v1/cameras/cam-east/stream", json=STREAM | {"group": "west"}, headers=admin
+    )
+    assert moved.json()["revision"] == 2
+    assert _streams(http, node) == [] and len(_streams(http, node, group="west")) == 1
+
+
+def test_taking_a_stream_out_leaves_the_camera_registered(
+    client: tuple[TestClient, str], node: dict[str, str]
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    assert http.delete("/api/v1/cameras/cam-east/stream", headers=admin).status_code == 204
+    assert _streams(http, node) == []
+    gone = http.get("/api/v1/cameras/cam-east/stream", headers=node)
+    assert gone.status_code == 404 and "has no stream" in gone.json()["detail"]
+    assert http.delete("/api/v1/cameras/cam-east/stream", headers=admin).status_code == 404
+    cameras = http.get("/api/v1/cameras", headers=admin).json()
+    assert [camera["id"] for camera in cameras] == ["cam-east"]
+
+
+def test_the_audit_trail_hides_the_cameras_password(
+    client: tuple[TestClient, str], engine: Engine
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    http.delete("/api/v1/cameras/cam-east/stream", headers=admin)
+    database = Database(engine.url.render_as_string(hide_password=False))
+    try:
+        with database.session() as session:
+            records = session.scalars(
+                select(AuditRecord).where(AuditRecord.entity == "camera").order_by(AuditRecord.seq)
+            ).all()
+            trail = [(r.action, r.actor, r.before, r.after) for r in records]
+    finally:
+        database.dispose()
+    assert [(action, actor) for action, actor, _, _ in trail] == [
+        ("assign_stream", "root"),
+        ("remove_stream", "root"),
+    ]
+    assert trail[0][3]["source"] == "rtsp://viewer:***@10.0.0.7/stream1"
+    assert trail[1][2]["source"] == "rtsp://viewer:***@10.0.0.7/stream1"
+    assert "s3cret" not in repr(trail)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"source": "clips/street.mp4"}, "absolute path"),
+        ({"group": "east side"}, "group"),
+        ({"scene": {"zones": []}}, "zones"),
+        ({"scene": STREAM["scene"] | {"rules": {"jaywalking": {}}}}, "unknown violation code"),
+        ({"started_at": "2026-11-27T08:00:00+08:00"}, "started_at is for recordings"),
+        ({"fps": 5}, "fps"),
+    ],
+)
+def test_a_stream_the_nodes_could_not_run_is_refused(
+    client: tuple[TestClient, str], change: dict[str, Any], expected: str
+) -> None:
+    http, _ = client
+    answer = http.put(
+        "/api/v1/cameras/cam-east/stream", json=STREAM | change, headers=login(http, "root")
+    )
+    assert answer.status_code == 422
+    assert expected in answer.text
+
+
+def test_only_admins_assign_and_only_admins_and_nodes_read_sources(
+    client: tuple[TestClient, str], node: dict[str, str]
+) -> None:
+    http, _ = client
+    for user in ("wang", "li-east"):
+        headers = login(http, user)
+        put = http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=headers)
+        assert put.status_code == 403
+        assert http.get("/api/v1/cameras/streams", headers=headers).status_code == 403
+    assert http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=node).status_code == 403
+    unknown = http.put("/api/v1/cameras/cam-north/stream", json=STREAM, headers=login(http, "root"))
+    assert unknown.status_code == 404 and "not registered" in unknown.json()["detail"]
