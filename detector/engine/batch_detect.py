@@ -52,23 +52,18 @@ def _by_shape(shapes: Sequence[tuple[int, ...]]) -> list[list[int]]:
 def _yolov5_batch(
     detector: YoloV5Detector, images_bgr: Sequence[ImageBGR], settings: InferenceSettings
 ) -> list[RawDetections]:
-    import numpy as np
     import torch
 
-    from detector.analyzers.objects.classmap import RawDetections
-    from detector.analyzers.objects.inference import letterbox, select_boxes
+    from detector.analyzers.objects.inference import letterbox
 
     boxed = [letterbox(image, settings.imgsz) for image in images_bgr]
     out: dict[int, RawDetections] = {}
     with torch.inference_mode():
         # Frames of one size stack into one tensor; cameras of other sizes make their own call.
+        # The stack goes to the model's device in one copy, not one per frame.
         for indexes in _by_shape([tuple(tensor.shape) for tensor, _ in boxed]):
-            predictions = detector.network(torch.cat([boxed[i][0] for i in indexes]))
+            batch = torch.cat([boxed[i][0] for i in indexes]).to(detector.device)
+            predictions = detector.network(batch)
             for row, index in enumerate(indexes):
-                boxes, scores, classes = select_boxes(predictions[row], settings)
-                out[index] = RawDetections(
-                    xyxy=boxed[index][1].to_source(boxes),
-                    confidence=scores.numpy().astype(np.float32),
-                    class_names=tuple(detector.names[int(i)] for i in classes),
-                )
+                out[index] = detector.raw_detections(predictions[row], boxed[index][1], settings)
     return [out[index] for index in range(len(boxed))]

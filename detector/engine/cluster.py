@@ -17,6 +17,8 @@ from detector.errors import StreetOrderError
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
+SCHEDULING = {"spread": "SPREAD", "pack": "DEFAULT"}
+"""Ray's scheduling strategy for each ``ray.placement``."""
 
 
 class EngineError(StreetOrderError):
@@ -44,7 +46,8 @@ def connect(address: str | None) -> None:
         _check_listening(address or "", *endpoint)
     try:
         if address is None:
-            ray.init(include_dashboard=False, log_to_driver=True)
+            # Plain ray.init() would join a cluster `ray start` left on this machine.
+            ray.init(address="local", include_dashboard=False, log_to_driver=True)
         else:
             ray.init(address=address, log_to_driver=True)
     except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
@@ -73,17 +76,27 @@ def _check_listening(address: str, host: str, port: int) -> None:
 
 def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
     """A camera actor, placed by Ray where its CPUs, GPUs and custom resources are free. Ray
-    brings it back after any death (``max_restarts=-1``), where the worker resumes from its
-    spool; calls made meanwhile wait for it (``max_task_retries=-1``)."""
+    brings it back after any death (``max_restarts=-1``), its node's included, on a node that
+    is still alive, where the worker resumes from its spool; calls made meanwhile wait for it
+    (``max_task_retries=-1``)."""
     options: dict[str, Any] = {
         "max_restarts": -1,
         "max_task_retries": -1,
         "num_cpus": spec.ray.num_cpus,
         "num_gpus": spec.ray.num_gpus,
+        "scheduling_strategy": SCHEDULING[spec.ray.placement],
     }
     if spec.ray.resources:
         options["resources"] = dict(spec.ray.resources)
     return _actor_class().options(**options).remote(spec, policy, on_ray=True)
+
+
+def current_node_id() -> str | None:
+    """The Ray node this process runs on (hex id); None outside a Ray worker or driver."""
+    ray = import_ray()
+    if not ray.is_initialized():
+        return None
+    return str(ray.get_runtime_context().get_node_id())
 
 
 @cache

@@ -45,7 +45,8 @@ class ModelServer:
     """Loads ``config``'s model once; ``detect`` micro-batches the frames of all callers.
 
     Returns raw detections: class maps and trackers stay in each camera (a tracker holds that
-    camera's identities), exactly where the local objects analyzer applies them."""
+    camera's identities), exactly where the local objects analyzer applies them. ``device``,
+    when given, replaces the config's: the device Ray gave the actor (``shared_model``)."""
 
     def __init__(
         self,
@@ -54,17 +55,25 @@ class ModelServer:
         max_batch: int = 8,
         max_wait_ms: float = 10.0,
         detector: Detector | None = None,
+        device: str | None = None,
     ) -> None:
         from detector.analyzers.objects.runtime import open_runtime
 
         self.config = config
-        self.detector = detector if detector is not None else open_runtime(config)
+        if detector is None:
+            opened = config if device is None else config.model_copy(update={"device": device})
+            detector = open_runtime(opened)
+        self.detector = detector
         self._loads = 1
         self.settings = inference_settings(config)
         self._batcher: MicroBatcher[ImageBGR, RawDetections] = MicroBatcher(
             self._run, max_batch=max_batch, max_wait_ms=max_wait_ms
         )
-        log.info("objects model %s loaded for this node", config.model_path)
+        log.info(
+            "objects model %s loaded for this node on %s",
+            config.model_path,
+            device or config.device,
+        )
 
     def names(self) -> tuple[str, ...]:
         return tuple(self.detector.names)

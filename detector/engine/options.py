@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from detector.sources.config import StrictModel
@@ -44,4 +46,10 @@ class RayOptions(StrictModel):
         le=8.0,
         description="GPUs the node's shared model actor asks for, on nodes that have GPUs "
         "(the first camera on a node to start it decides).",
+    )
+    placement: Literal["spread", "pack"] = Field(
+        "spread",
+        description="spread: cameras go to different nodes, so one node's loss takes few "
+        "cameras; pack: Ray's default, which fills a node (to about half its CPUs) before "
+        "the next, so its cameras share its model actor.",
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from detector.analyzers.objects.config import ObjectsConfig
+from detector.analyzers.objects.errors import DeviceError, ModelError
 from detector.engine.cluster import import_ray
 from detector.engine.model_server import ModelServer, inference_settings
 from detector.pipeline.analyzers import build_analyzers
@@ -35,6 +37,29 @@ def _node_gpus(ray: Any, node_id: str) -> float:
     return 0.0
 
 
+def model_placement(
+    config: ObjectsConfig, options: RayOptions, node_gpus: float
+) -> tuple[float, str]:
+    """GPUs the node's model actor asks for, and the device it runs the model on.
+
+    Ray shows an actor only the GPUs it was given, renumbered from 0 (CUDA_VISIBLE_DEVICES),
+    so an actor given GPUs runs on cuda:0 whatever cuda:N the config names, and one given none
+    on the CPU. ``device: cuda`` that cannot get a GPU is a ``DeviceError`` for the camera."""
+    if config.device == "cpu":
+        return 0.0, "cpu"  # a GPU reserved for a CPU model would only keep others off it
+    if options.model_num_gpus > 0 and node_gpus > 0:
+        return options.model_num_gpus, "cuda:0"
+    if config.device == "auto":
+        return 0.0, "cpu"
+    why = (
+        f"ray.model_num_gpus is {options.model_num_gpus:g} but this node has no GPU "
+        "(device: auto runs on the CPU there)"
+        if options.model_num_gpus > 0
+        else "ray.model_num_gpus is 0, so Ray gives the node's model actor no GPU"
+    )
+    raise DeviceError(f"{config.model_path}: device {config.device}: {why}")
+
+
 def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
     """The model actor on the node this runs on, started by the first camera that asks.
 
@@ -44,7 +69,7 @@ def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     node_id = ray.get_runtime_context().get_node_id()
-    gpus = options.model_num_gpus if _node_gpus(ray, node_id) > 0 else 0.0
+    gpus, device = model_placement(config, options, _node_gpus(ray, node_id))
     return (
         ray.remote(ModelServer)
         .options(
@@ -57,7 +82,7 @@ def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
             num_gpus=gpus,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id, soft=False),
         )
-        .remote(config)
+        .remote(config, device=device)
     )
 
 
@@ -78,6 +103,13 @@ def stop_model_actors() -> list[str]:
     return stopped
 
 
+def _last_line(traceback: str) -> str:
+    """The error a traceback ends with, without its type: the model's own one-line message."""
+    lines = [line.strip() for line in traceback.splitlines() if line.strip()]
+    last = lines[-1] if lines else "unknown error"
+    return re.sub(r"^[\w.]*(Error|Exception): ", "", last)
+
+
 class RemoteDetector:
     """The ``Detector`` the objects analyzer calls, answered by the node's model actor."""
 
@@ -85,7 +117,14 @@ class RemoteDetector:
         self._ray = import_ray()
         self.actor = actor
         self.settings = inference_settings(config)
-        self._names: tuple[str, ...] = tuple(self._ray.get(actor.names.remote()))
+        try:
+            self._names: tuple[str, ...] = tuple(self._ray.get(actor.names.remote()))
+        except self._ray.exceptions.RayActorError as exc:
+            if not exc.actor_init_failed:
+                raise
+            raise ModelError(
+                f"the node's objects model did not start: {_last_line(exc.error_msg)}"
+            ) from None
 
     @property
     def names(self) -> tuple[str, ...]:

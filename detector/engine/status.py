@@ -31,6 +31,9 @@ class CameraStatus(BaseModel):
     camera_id: str
     node: str
     """Host name of the machine the worker runs on."""
+    ray_node_id: str | None = None
+    """The Ray node the actor runs on (hex id), None outside Ray: several nodes may share a
+    host name, and a camera that came back after its node died runs on another id."""
     pid: int
     state: WorkerState
     since_utc: AwareDatetime

@@ -39,6 +39,7 @@ class CameraWorker:
         self.spec = spec
         self.on_ray = on_ray
         """Inside a Ray actor: the objects model may be the node's shared one."""
+        self.ray_node_id = _ray_node_id() if on_ray else None
         self.started_at = datetime.now(UTC)
         self.health = HealthBoard()
         self.outbox: Outbox | None = None
@@ -95,6 +96,7 @@ class CameraWorker:
         status = CameraStatus(
             camera_id=self.spec.camera_id,
             node=socket.gethostname(),
+            ray_node_id=self.ray_node_id,
             pid=os.getpid(),
             state=state,
             since_utc=since_for(self._last, state, now),
@@ -179,3 +181,10 @@ class CameraWorker:
         wait_s = wall_s + (frame.media_time_s - media_s) / speed - time.monotonic()
         if wait_s > 0:
             self._stopping.wait(wait_s)
+
+
+def _ray_node_id() -> str | None:
+    # Imported here: cluster imports this module to make it an actor.
+    from detector.engine.cluster import current_node_id
+
+    return current_node_id()

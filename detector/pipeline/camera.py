@@ -87,6 +87,14 @@ class CameraPipeline:
         self.log = IncidentLog(out_dir / "incidents.jsonl")
         self.rules = SceneRules(scene)
         self.tracker = IncidentTracker(scene, live=utc)
+        self._resume: list[IncidentRecord] | None = None
+        """Live incidents an earlier run left open, resumed at this run's first frame."""
+        if live:
+            self._resume = [
+                r for r in self.log.incidents if r.camera == camera.id and r.ended_at is None
+            ]
+        self._unbundled: set[str] = set()
+        """Resumed incidents whose evidence the earlier run did not get to write."""
         self._failures_noted = 0
         self._touched: dict[str, None] = {}
         """Ids of the incidents this run raised or changed, in order (a set that keeps order)."""
@@ -120,11 +128,44 @@ class CameraPipeline:
         height, width = frame.image_bgr.shape[:2]
         detections = {analyzer.name: self._analyze(analyzer, frame) for analyzer in self.analyzers}
         evidence = FrameEvidence(width, height, frame.clock_s, frame.captured_at, detections)
+        if self._resume is not None:
+            self._resume_open(self._resume, frame.clock_s)
+            self._resume = None
         events = self.tracker.update(self.rules.observe(evidence), frame.clock_s)
         self.stats.frames += 1
         self.stats.last_time = frame.clock_s
         self._handle(events, frame)
+        if self._unbundled:
+            self._bundle_resumed(frame)
         return events
+
+    def _resume_open(self, records: list[IncidentRecord], t_s: float) -> None:
+        if not records:
+            return
+        self._unbundled = {r.id for r in records if not (self.bundles / r.id).is_dir()}
+        for record in records:
+            if record.id in self._unbundled and record.bundle:
+                self.log.upsert(record.model_copy(update={"bundle": None}))
+        self.tracker.resume([self.log.get(r.id) or r for r in records], t_s)
+        log.info(
+            "camera %s: %d incident(s) left open by its last run go on: %s",
+            self.camera.id,
+            len(records),
+            ", ".join(r.id for r in records),
+        )
+
+    def _bundle_resumed(self, frame: Frame) -> None:
+        """A resumed incident whose bundle the dead run never wrote gets one when it is seen
+        again: evidence from after the restart rather than none."""
+        for incident in self.tracker.seen_at(frame.clock_s):
+            if incident.id not in self._unbundled:
+                continue
+            self._unbundled.discard(incident.id)
+            current = self.log.get(incident.id) or incident
+            bundled = current.model_copy(update={"bundle": str(self.bundles / incident.id)})
+            self.recorder.request(bundled, frame)
+            self._touched[incident.id] = None
+            self._record(bundled)
 
     def _analyze(self, analyzer: Analyzer, frame: Frame) -> Detections:
         if not self.keep_going:

@@ -77,6 +77,36 @@ class IncidentTracker:
     def open_incidents(self) -> list[IncidentRecord]:
         return [p.incident for p in self._places if p.incident is not None]
 
+    def resume(self, open_incidents: list[IncidentRecord], t_s: float) -> None:
+        """Carry on incidents a previous run of this camera left open (it died or was
+        stopped): evidence seen again at the same place continues them under their own ids,
+        and one not seen within ``clear_s`` of ``t_s`` (the first frame of this run) ends
+        then, as any other. Without this a restarted live camera would raise what it already
+        reported as a new incident, and leave the old one open for ever."""
+        if not self.live:
+            raise ValueError("only live incidents (UTC times) can be resumed")
+        for record in open_incidents:
+            if record.camera != self.camera_id or record.ended_at is not None:
+                continue
+            first = record.first_seen_at or record.raised_at
+            assert first is not None  # a live record always has raised_at
+            place = _Place(
+                record.type,
+                record.zone or "",
+                record.box_xyxy,
+                since_s=first.timestamp(),
+                last_seen_s=t_s,
+                score=record.score,
+                scores=dict(record.scores),
+                incident=record,
+            )
+            self._places.append(place)
+            self._ids.add(record.id)
+
+    def seen_at(self, t_s: float) -> list[IncidentRecord]:
+        """Open incidents whose evidence was observed at ``t_s``."""
+        return [p.incident for p in self._places if p.incident and p.last_seen_s == t_s]
+
     def update(self, observations: list[Observation], t_s: float) -> list[IncidentEvent]:
         events: list[IncidentEvent] = []
         for obs in observations:

@@ -110,8 +110,9 @@ def test_the_audit_trail_hides_the_cameras_password(
         ("assign_stream", "root"),
         ("remove_stream", "root"),
     ]
-    assert trail[0][3]["source"] == "rtsp://viewer:***@10.0.0.7/stream1"
-    assert trail[1][2]["source"] == "rtsp://viewer:***@10.0.0.7/stream1"
+    assigned, removed = trail[0][3], trail[1][2]
+    assert assigned is not None and removed is not None
+    assert assigned["source"] == removed["source"] == "rtsp://viewer:***@10.0.0.7/stream1"
     assert "s3cret" not in repr(trail)
 
 

@@ -18,7 +18,7 @@ from detector.analyzers.objects.classmap import (
     apply_class_map,
 )
 from detector.analyzers.objects.config import ObjectsConfig
-from detector.analyzers.objects.errors import ModelError, UnsafeModelError
+from detector.analyzers.objects.errors import DeviceError, ModelError, UnsafeModelError
 
 if TYPE_CHECKING:
     from detector.analyzers.objects.analyzer import ObjectsAnalyzer
@@ -52,6 +52,7 @@ __all__ = [
     "ROLES",
     "TAXONOMY_CODES",
     "Detector",
+    "DeviceError",
     "InferenceSettings",
     "ModelError",
     "ObjectsAnalyzer",

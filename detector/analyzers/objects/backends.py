@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from detector.analyzers.objects.classmap import RawDetections
+from detector.analyzers.objects.device import check_runtime_device, resolve_device
 from detector.analyzers.objects.errors import ModelError, UnsafeModelError, one_line
 from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
 from detector.analyzers.objects.safe_pickle import python3_name
@@ -62,12 +63,14 @@ _LOAD_ERRORS = (OSError, RuntimeError, ValueError, TypeError, KeyError, Attribut
 
 
 class UltralyticsDetector:
-    """Any model ``ultralytics.YOLO`` opens: a ``.pt``, an ``.onnx`` or an OpenVINO folder."""
+    """Any model ``ultralytics.YOLO`` opens: a ``.pt``, an ``.onnx`` or an OpenVINO folder,
+    run on ``device`` (``cpu`` or ``cuda:N``, already checked: ``open_detector``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, device: str = "cpu") -> None:
         from ultralytics.models import YOLO
 
         self.path = path
+        self.device = device
         try:
             self._model: Any = YOLO(str(path), task="detect")
             # ONNX and OpenVINO files are only opened by the first prediction; make that
@@ -96,7 +99,8 @@ class UltralyticsDetector:
             conf=settings.min_confidence,
             iou=settings.iou_threshold,
             max_det=settings.max_detections,
-            device="cpu",
+            device=self.device,
+            half=False,  # float32 everywhere: the exports are checked against it
             verbose=False,
         )
         return [_raw_detections(result) for result in results]
@@ -151,22 +155,27 @@ def is_openvino_folder(path: Path) -> bool:
     return path.is_dir() and any(path.glob("*.xml")) and any(path.glob("*.bin"))
 
 
-def open_detector(path: Path) -> Detector:
-    """The detector for a model file or folder; ``ModelError`` (one line, naming it) if none."""
+def open_detector(path: Path, device: str = "cpu") -> Detector:
+    """The detector for a model file or folder on ``device`` (a configured device: cpu, auto,
+    cuda, cuda:N); ``ModelError`` (one line, naming it) if none, ``DeviceError`` if the device
+    is absent or the model's runtime cannot use it."""
     if not path.exists():
         raise ModelError(f"{path}: model file not found")
+    device = resolve_device(device, path)
     suffix = path.suffix.lower()
     if path.is_file() and suffix == ".pt":
         if is_yolov5_checkpoint(path):
-            return load_yolov5_checkpoint(path)
+            return load_yolov5_checkpoint(path, device)
         check_ultralytics_pt(path)
-        return UltralyticsDetector(path)
+        return UltralyticsDetector(path, device)
     if path.is_file() and suffix == ".onnx":
-        return UltralyticsDetector(path)
+        check_runtime_device(path, "onnx", device)
+        return UltralyticsDetector(path, device)
     if path.is_dir():
         if not is_openvino_folder(path):
             raise ModelError(f"{path}: folder holds no OpenVINO model (.xml and .bin)")
-        return UltralyticsDetector(path)
+        check_runtime_device(path, "openvino", device)
+        return UltralyticsDetector(path, device)
     raise ModelError(
         f"{path}: unsupported model format {suffix or '(no suffix)'}; "
         "use a .pt, an .onnx or an OpenVINO folder"

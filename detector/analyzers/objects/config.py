@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from detector.analyzers.objects.classmap import COCO_ROLES, Label
+
+DEVICE_PATTERN = r"^(cpu|auto|cuda(:([0-9]|1[0-5]))?)$"
+"""cpu, auto, cuda or cuda:0 … cuda:15; whether the device exists is checked at model open."""
 
 
 def _default_class_map() -> dict[str, Label]:
@@ -54,11 +58,25 @@ class ObjectsConfig(BaseModel):
         "keeps the fastest (within 10 %: PyTorch, then OpenVINO, then ONNX); 'pytorch', 'onnx' or "
         "'openvino' picks one (its export must exist, be newer than the .pt and match imgsz).",
     )
-    device: Literal["cpu"] = Field(
-        "cpu", description="Inference device; only the CPU is supported in this deployment."
+    device: str = Field(
+        "cpu",
+        json_schema_extra={"pattern": DEVICE_PATTERN},
+        description="Inference device: 'cpu'; 'cuda' or 'cuda:N' (N 0-15) for a GPU, which "
+        "must exist when the model is opened; 'auto' for cuda:0 where torch sees a CUDA "
+        "device, else the CPU. PyTorch and ONNX models (ONNX with onnxruntime-gpu) run on a "
+        "GPU, OpenVINO on the CPU only. On Ray the node's shared model actor runs on the GPU "
+        "Ray gives it (ray.model_num_gpus).",
     )
     track: bool = Field(
         True,
         description="Give detections ByteTrack identities across frames (tracker_id); "
         "off: every tracker_id is -1.",
     )
+
+    @field_validator("device")
+    @classmethod
+    def _device_form(cls, value: str) -> str:
+        # A plain pattern constraint would show the regular expression; this says the choices.
+        if re.fullmatch(DEVICE_PATTERN, value) is None:
+            raise ValueError("expected cpu, auto, cuda or cuda:N with N from 0 to 15")
+        return value

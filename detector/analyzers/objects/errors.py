@@ -13,6 +13,10 @@ class UnsafeModelError(ModelError):
     """A checkpoint names code outside the allow-list; nothing in it was executed."""
 
 
+class DeviceError(ModelError):
+    """The configured inference device is absent here, or the model's runtime cannot use it."""
+
+
 # Lines of third-party messages that say where the error was raised, not what is wrong.
 _NOISE = ("Exception from ", "Check '", "Recommended fix")
 

@@ -97,19 +97,31 @@ def select_boxes(predictions: Tensor, settings: InferenceSettings) -> tuple[Tens
 
 
 class YoloV5Detector:
-    """An original YOLOv5 checkpoint, ready to detect on BGR frames of any size."""
+    """An original YOLOv5 checkpoint, ready to detect on BGR frames of any size.
 
-    def __init__(self, network: YoloV5Network, names: tuple[str, ...], path: Path) -> None:
+    The network runs on ``device`` (``cpu`` or ``cuda:N``); letterboxing stays on the CPU and
+    NMS runs where the network's output is, so only the few kept boxes come back."""
+
+    def __init__(
+        self, network: YoloV5Network, names: tuple[str, ...], path: Path, device: str = "cpu"
+    ) -> None:
         self.network = network
         self.names = names
         """Class names from the checkpoint, by class index."""
         self.path = path
+        self.device = device
 
     def detect(self, image_bgr: ImageBGR, settings: InferenceSettings) -> RawDetections:
         tensor, box = letterbox(image_bgr, settings.imgsz)
         with torch.inference_mode():
-            predictions = self.network(tensor)[0]
-            boxes, scores, classes = select_boxes(predictions, settings)
+            predictions = self.network(tensor.to(self.device))[0]
+            return self.raw_detections(predictions, box, settings)
+
+    def raw_detections(
+        self, predictions: Tensor, box: Letterbox, settings: InferenceSettings
+    ) -> RawDetections:
+        """One frame's network output (on any device) as detections in source pixels."""
+        boxes, scores, classes = (t.cpu() for t in select_boxes(predictions, settings))
         return RawDetections(
             xyxy=box.to_source(boxes),
             confidence=scores.numpy().astype(np.float32),
@@ -117,11 +129,12 @@ class YoloV5Detector:
         )
 
 
-def load_yolov5_checkpoint(path: str | Path) -> YoloV5Detector:
-    """An original YOLOv5 ``.pt`` loaded through the restricted unpickler, as float32 on CPU.
+def load_yolov5_checkpoint(path: str | Path, device: str = "cpu") -> YoloV5Detector:
+    """An original YOLOv5 ``.pt`` loaded through the restricted unpickler, as float32 on
+    ``device`` (``cpu`` or an existing ``cuda:N``: ``open_detector`` checks it).
 
     Raises ``UnsafeModelError`` naming the first class outside the allow-list (nothing in the
     file runs), or ``ModelError`` naming the file for anything else that stops the load.
     """
     network, names = load_yolov5_network(Path(path))
-    return YoloV5Detector(network, names, Path(path))
+    return YoloV5Detector(network.to(device), names, Path(path), device)

@@ -9,6 +9,10 @@ PyTorch first (the reference every export is checked against), then OpenVINO, th
 Runtime. The choice is remembered for the process (per weights file, its modification time and
 the input size), so the cameras of a ``watch`` run time it once.
 
+On a GPU (``device: cuda`` or ``auto`` where torch sees one) only the runtimes that can use it
+take part: PyTorch, and ONNX Runtime with its CUDA execution provider; OpenVINO runs on the CPU
+only here (``device.runtime_device_problem``).
+
 Timing beats a fixed order because the runtimes do different work: PyTorch letterboxes to the
 next multiple of 32 (a 16:9 frame runs at 640×384), a fixed-size export always runs the full
 640×640 square, and OpenVINO picks bf16 on CPUs that have it. Measured on this project's 2-core
@@ -37,6 +41,7 @@ import yaml
 
 from detector.analyzers.objects.backends import Detector, is_openvino_folder, open_detector
 from detector.analyzers.objects.config import ObjectsConfig
+from detector.analyzers.objects.device import resolve_device, runtime_device_problem
 from detector.analyzers.objects.errors import ModelError
 from detector.analyzers.objects.inference import InferenceSettings
 
@@ -48,11 +53,12 @@ PREFERENCE: tuple[Runtime, ...] = ("pytorch", "openvino", "onnx")
 """Tie-break order: the reference first, then the exports by their speed measured here."""
 TIE_MARGIN = 0.10
 
-Opener = Callable[[Path], Detector]
+Opener = Callable[[Path, str], Detector]
+"""Opens a model file or folder on a device (``backends.open_detector``)."""
 Timer = Callable[[Detector, InferenceSettings], float]
 
-_CHOSEN: dict[tuple[str, int, int], Runtime] = {}
-"""(weights, mtime_ns, imgsz) → the runtime auto chose: timed once per process."""
+_CHOSEN: dict[tuple[str, int, int, str], Runtime] = {}
+"""(weights, mtime_ns, imgsz, device) → the runtime auto chose: timed once per process."""
 
 
 def export_of(pt: Path, runtime: Runtime) -> Path:
@@ -101,14 +107,16 @@ def unusable_reason(pt: Path, export: Path, imgsz: int) -> str | None:
     return None
 
 
-def usable_exports(pt: Path, imgsz: int) -> dict[Runtime, Path]:
-    """``pt`` itself and each export beside it that may stand in for it (others logged)."""
+def usable_exports(pt: Path, imgsz: int, device: str = "cpu") -> dict[Runtime, Path]:
+    """``pt`` itself and each export beside it that may stand in for it on ``device`` (a
+    resolved one: cpu or cuda:N); the others are logged."""
     usable: dict[Runtime, Path] = {"pytorch": pt}
     for runtime in ("onnx", "openvino"):
         export = export_of(pt, runtime)
         if not export.exists():
             continue
-        reason = unusable_reason(pt, export, imgsz)
+        problem = runtime_device_problem(runtime, device)
+        reason = f"device {device}: {problem}" if problem else unusable_reason(pt, export, imgsz)
         if reason is None:
             usable[runtime] = export
         else:
@@ -146,7 +154,7 @@ def _settings(config: ObjectsConfig) -> InferenceSettings:
     )
 
 
-def _explicit(config: ObjectsConfig, opener: Opener) -> Detector:
+def _explicit(config: ObjectsConfig, device: str, opener: Opener) -> Detector:
     path, wanted = config.model_path, config.runtime
     assert wanted != "auto"
     if path.suffix.lower() != ".pt":
@@ -154,7 +162,7 @@ def _explicit(config: ObjectsConfig, opener: Opener) -> Detector:
             raise ModelError(
                 f"{path}: runtime {wanted} asked for, but this is a {runtime_of(path)} model"
             )
-        return opener(path)
+        return opener(path, device)
     export = export_of(path, wanted)
     if wanted != "pytorch":
         if not export.exists():
@@ -165,34 +173,37 @@ def _explicit(config: ObjectsConfig, opener: Opener) -> Detector:
         reason = unusable_reason(path, export, config.imgsz)
         if reason is not None:
             raise ModelError(f"{path}: runtime {wanted}: {reason}")
-    return opener(export)
+    return opener(export, device)
 
 
 def open_runtime(
     config: ObjectsConfig, opener: Opener = open_detector, timer: Timer = time_detector
 ) -> Detector:
-    """The detector for ``config``: its explicit runtime, or with ``auto`` the fastest usable."""
+    """The detector for ``config``: its explicit runtime, or with ``auto`` the fastest usable,
+    on the configured device (``DeviceError``, one line, if this node lacks it)."""
     path = config.model_path
+    device = resolve_device(config.device, path)
     if config.runtime != "auto":
-        return _explicit(config, opener)
+        return _explicit(config, device, opener)
     if path.suffix.lower() != ".pt" or not path.is_file():
-        return opener(path)  # an export given directly, or a missing file (its own error)
-    candidates = usable_exports(path, config.imgsz)
-    key = (str(path.resolve()), path.stat().st_mtime_ns, config.imgsz)
+        return opener(path, device)  # an export given directly, or a missing file (its error)
+    candidates = usable_exports(path, config.imgsz, device)
+    key = (str(path.resolve()), path.stat().st_mtime_ns, config.imgsz, device)
     if key in _CHOSEN and _CHOSEN[key] in candidates:
-        return opener(candidates[_CHOSEN[key]])
+        return opener(candidates[_CHOSEN[key]], device)
     if len(candidates) == 1:
-        return opener(path)
+        return opener(path, device)
     timings: dict[Runtime, float] = {}
     detectors: dict[Runtime, Detector] = {}
     for runtime, candidate in candidates.items():
-        detectors[runtime] = opener(candidate)
+        detectors[runtime] = opener(candidate, device)
         timings[runtime] = timer(detectors[runtime], _settings(config))
     chosen = _CHOSEN[key] = fastest(timings)
     log.info(
-        "%s: runtime %s (%s)",
+        "%s: runtime %s on %s (%s)",
         path,
         chosen,
+        device,
         ", ".join(f"{r} {t * 1000:.0f} ms" for r, t in timings.items()),
     )
     return detectors[chosen]

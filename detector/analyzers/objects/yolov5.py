@@ -62,12 +62,14 @@ class AnchorDetect(nn.Module):
         self.register_buffer("anchors", anchors.float().clone())
         self.strides = tuple(float(stride) for stride in strides)
         self.num_anchors = int(anchors.shape[1])
-        self._grids: dict[tuple[int, int, int], Tensor] = {}
+        self._grids: dict[tuple[int, int, int, str], Tensor] = {}
 
-    def _grid(self, level: int, ny: int, nx: int) -> Tensor:
-        key = (level, ny, nx)
+    def _grid(self, level: int, ny: int, nx: int, device: torch.device) -> Tensor:
+        # Made on the features' device: a CPU grid would stop the head on a GPU.
+        key = (level, ny, nx, str(device))
         if key not in self._grids:
-            yv, xv = torch.meshgrid(torch.arange(ny), torch.arange(nx), indexing="ij")
+            y, x = torch.arange(ny, device=device), torch.arange(nx, device=device)
+            yv, xv = torch.meshgrid(y, x, indexing="ij")
             self._grids[key] = torch.stack((xv, yv), -1).view(1, 1, ny, nx, 2).float()
         return self._grids[key]
 
@@ -81,7 +83,7 @@ class AnchorDetect(nn.Module):
             scores = raw.view(batch, self.num_anchors, per_anchor, ny, nx)
             scores = scores.permute(0, 1, 3, 4, 2).sigmoid()
             stride = self.strides[level]
-            xy = (scores[..., :2] * 2 - 0.5 + self._grid(level, ny, nx)) * stride
+            xy = (scores[..., :2] * 2 - 0.5 + self._grid(level, ny, nx, raw.device)) * stride
             wh = (scores[..., 2:4] * 2) ** 2 * (anchors[level].view(1, -1, 1, 1, 2) * stride)
             decoded = torch.cat((xy, wh, scores[..., 4:]), -1)
             outputs.append(decoded.view(batch, -1, per_anchor))

@@ -3,22 +3,32 @@ watch file that replays it as several cameras, and the ticket service that takes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from api.db.engine import Database
+from api.db.models import Ticket
 from api.security.api_keys import issue_key
 from api.server import ServiceThread
 from api.settings import ApiSettings
 from detector.demo.street import StreetScript
+from detector.engine.restarts import RestartPolicy
+from detector.engine.status import CameraStatus
 from tests.factories import add_place, purge_service_rows, render_clip
 
+if TYPE_CHECKING:
+    from detector.engine.engine import RayEngine
+
 CAMERAS = ("cam-a", "cam-b", "cam-c", "cam-d")
+FAST_PACING = RestartPolicy(quick_s=30.0, initial_s=0.5, max_s=2.0)
 SCENE_YAML = """
 camera: {{id: {camera}, name: "Replayed street {camera}", key_point: market}}
 zones:
@@ -44,7 +54,7 @@ def write_cameras(
     lines = [
         f"out: {folder / 'out'}\n",
         "outbox: {backoff_initial_s: 0.1, backoff_max_s: 1, drain_grace_s: 10}\n",
-        "cameras:\n",
+        "cameras:\n" if cameras else "cameras: []\n",
     ]
     for camera in cameras:
         scene = folder / f"{camera}.yaml"
@@ -82,3 +92,29 @@ def service(engine: Engine, tmp_path: Path) -> Iterator[Service]:
     finally:
         purge_service_rows(database)
         database.dispose()
+
+
+def poll_until(
+    engine: RayEngine, done: Callable[[dict[str, CameraStatus]], bool], timeout_s: float = 60.0
+) -> dict[str, CameraStatus]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = {row.camera_id: row for row in engine.poll()}
+        if done(rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; last statuses: {rows}")
+        time.sleep(0.3)
+
+
+def incident_ids(out: Path, cameras: list[str]) -> set[str]:
+    ids = set()
+    for camera in cameras:
+        for line in (out / camera / "incidents.jsonl").read_text(encoding="utf-8").splitlines():
+            ids.add(json.loads(line)["id"])
+    return ids
+
+
+def ended_tickets(service: Service) -> set[str]:
+    with service.database.session() as session:
+        return set(session.scalars(select(Ticket.incident_id).where(Ticket.ended_at.is_not(None))))

@@ -4,65 +4,44 @@ CAMERAS.yaml reloads leave untouched cameras alone."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from detector.engine.engine import RayEngine
-from detector.engine.restarts import RestartPolicy
-from detector.engine.status import CameraStatus, WorkerState
+from detector.engine.status import WorkerState
 from tests.detector.cli.test_cli import streetorder
-from tests.detector.engine.conftest import Service, write_cameras
+from tests.detector.engine.conftest import (
+    FAST_PACING,
+    Service,
+    ended_tickets,
+    incident_ids,
+    poll_until,
+    write_cameras,
+)
 from tests.factories import service_rows
 
 ray = pytest.importorskip("ray")
 
 pytestmark = pytest.mark.slow
-FAST_PACING = RestartPolicy(quick_s=30.0, initial_s=0.5, max_s=2.0)
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
     """One local cluster for the module: starting Ray costs seconds."""
-    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+    ray.init(  # "local": its own cluster, even where one runs on this machine already
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        log_to_driver=False,
+    )
     yield
     ray.shutdown()
-
-
-def poll_until(
-    engine: RayEngine, done: Callable[[dict[str, CameraStatus]], bool], timeout_s: float = 60.0
-) -> dict[str, CameraStatus]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        rows = {row.camera_id: row for row in engine.poll()}
-        if done(rows):
-            return rows
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out; last statuses: {rows}")
-        time.sleep(0.3)
-
-
-def incident_ids(out: Path, cameras: list[str]) -> set[str]:
-    ids = set()
-    for camera in cameras:
-        for line in (out / camera / "incidents.jsonl").read_text(encoding="utf-8").splitlines():
-            ids.add(json.loads(line)["id"])
-    return ids
-
-
-def ended_tickets(service: Service) -> set[str]:
-    from sqlalchemy import select
-
-    from api.db.models import Ticket
-
-    with service.database.session() as session:
-        return set(session.scalars(select(Ticket.incident_id).where(Ticket.ended_at.is_not(None))))
 
 
 def test_killed_cameras_come_back_and_every_incident_arrives_once(

@@ -16,8 +16,7 @@ from detector.engine.restarts import RestartPolicy
 from detector.engine.service_streams import ServiceStreams
 from detector.engine.status import CameraStatus, WorkerState
 from detector.outbox.client import ServiceClient
-from tests.detector.engine.conftest import Service, write_cameras
-from tests.detector.engine.test_ray_engine import poll_until
+from tests.detector.engine.conftest import Service, poll_until, write_cameras
 
 ray = pytest.importorskip("ray")
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from detector.analyzers.detections import Detections
-from detector.analyzers.objects import ObjectsAnalyzer, ObjectsConfig
+from detector.analyzers.objects import DeviceError, ModelError, ObjectsAnalyzer, ObjectsConfig
 from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
 from detector.engine.batch_detect import detect_many
 from detector.engine.model_server import inference_settings
@@ -22,10 +22,13 @@ from detector.engine.options import RayOptions
 from detector.engine.shared_model import (
     RemoteDetector,
     camera_analyzers,
+    model_placement,
     node_model_actor,
     stop_model_actors,
 )
 from detector.engine.specs import load_specs
+from detector.engine.status import WorkerState
+from detector.engine.worker import CameraWorker
 from detector.sources.frames import ImageBGR
 from tests.detector.analyzers.objects.helpers import BUS_JPG, YOLOV5_CHECKPOINT, make_frame
 from tests.detector.engine.conftest import write_cameras
@@ -47,7 +50,13 @@ def config() -> ObjectsConfig:
 def cluster() -> Iterator[None]:
     """One local cluster for the module: starting Ray costs seconds."""
     os.environ.setdefault("YOLO_OFFLINE", "1")
-    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
+    ray.init(  # "local": its own cluster, even where one runs on this machine already
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        log_to_driver=False,
+    )
     yield
     stop_model_actors()
     ray.shutdown()
@@ -154,3 +163,68 @@ def test_stopping_the_engine_ends_the_node_model_actors(
 ) -> None:
     node_model_actor(config, RayOptions())
     assert any(name.startswith("streetorder-model-") for name in stop_model_actors())
+
+
+@pytest.mark.parametrize(
+    ("device", "model_num_gpus", "node_gpus", "placed"),
+    [
+        ("cpu", 1.0, 1.0, (0.0, "cpu")),  # a CPU model keeps no GPU from others
+        ("auto", 1.0, 1.0, (1.0, "cuda:0")),
+        ("cuda", 1.0, 2.0, (1.0, "cuda:0")),
+        ("cuda:3", 0.5, 4.0, (0.5, "cuda:0")),  # Ray renumbers the GPUs it gives from 0
+        ("auto", 1.0, 0.0, (0.0, "cpu")),  # no GPU on this node: auto runs on the CPU
+        ("auto", 0.0, 1.0, (0.0, "cpu")),
+        ("cuda", 1.0, 0.0, "device cuda: ray.model_num_gpus is 1 but this node has no GPU"),
+        ("cuda:1", 0.0, 2.0, "device cuda:1: ray.model_num_gpus is 0"),
+    ],
+)
+def test_the_node_model_runs_on_the_gpu_ray_gives_it(
+    device: str, model_num_gpus: float, node_gpus: float, placed: tuple[float, str] | str
+) -> None:
+    config = ObjectsConfig(model_path=Path("/models/m.pt"), device=device)
+    options = RayOptions(model_num_gpus=model_num_gpus)
+    if isinstance(placed, tuple):
+        assert model_placement(config, options, node_gpus) == placed
+        return
+    with pytest.raises(DeviceError) as raised:
+        model_placement(config, options, node_gpus)
+    assert str(raised.value).startswith(f"/models/m.pt: {placed}")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_auto_with_model_gpus_on_a_node_without_one_serves_from_the_cpu(
+    cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    auto = config.model_copy(update={"device": "auto"})
+    proxy = RemoteDetector(node_model_actor(auto, RayOptions(model_num_gpus=1)), auto)
+    assert len(proxy.detect(frames[0], inference_settings(auto)).class_names) > 0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_a_camera_asking_for_cuda_on_a_node_without_one_fails_in_one_line(
+    cluster: None, config: ObjectsConfig, tmp_path: Path
+) -> None:
+    cameras = write_cameras(tmp_path, BUS_JPG, ["cam-a"], ray="{model_num_gpus: 1}")
+    model = f"analyzers: {{objects: {{model_path: {config.model_path}, device: cuda}}}}\n"
+    cameras.write_text(model + cameras.read_text(encoding="utf-8"), encoding="utf-8")
+    worker = CameraWorker(load_specs(cameras)["cam-a"], on_ray=True)
+    assert worker.join(60)
+
+    status = worker.status()
+    assert status.state is WorkerState.FAILED
+    assert status.last_error == (
+        f"{config.model_path}: device cuda: ray.model_num_gpus is 1 but this node has no GPU "
+        "(device: auto runs on the CPU there)"
+    )
+
+
+def test_a_node_model_that_cannot_load_is_one_line_for_the_camera(
+    cluster: None, tmp_path: Path
+) -> None:
+    missing = ObjectsConfig(model_path=tmp_path / "missing.pt", track=False)
+    with pytest.raises(ModelError) as raised:
+        RemoteDetector(node_model_actor(missing, RayOptions()), missing)
+    assert str(raised.value) == (
+        f"the node's objects model did not start: {tmp_path / 'missing.pt'}: model file not found"
+    )

@@ -39,15 +39,37 @@ def test_without_ray_installed_the_error_says_how_to_get_it(
     assert line.startswith("error: ") and "pip install 'streetorder[ray]'" in line
 
 
-def test_an_address_needs_the_ray_engine(
+@pytest.mark.parametrize(
+    ("cameras", "args", "expected"),
+    [
+        (["cam-a"], ["--address", "auto"], "error: --address is for --engine ray"),
+        (["cam-a"], ["--group", "east"], "error: --group is for --engine ray"),
+        (
+            ["cam-a"],
+            ["--engine", "ray", "--group", "east"],
+            "error: --group takes cameras from the service: it needs --api",
+        ),
+        (
+            ["cam-a"],
+            ["--engine", "ray", "--group", "east side", "--api", "http://t:1", "--api-key", "k"],
+            "error: --group 'east side': letters, digits and _ . - only, at most 64 characters",
+        ),
+        ([], [], "lists no cameras (an empty list is for --engine ray --api"),
+        ([], ["--engine", "ray"], "lists no cameras, and without --api no service assigns any"),
+    ],
+)
+def test_argument_mistakes_are_one_line_before_anything_starts(
     tmp_path: Path,
     street_clip: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    cameras: list[str],
+    args: list[str],
+    expected: str,
 ) -> None:
-    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a"])
-    line = run_in_process(monkeypatch, capsys, str(cameras_file), "--address", "auto")
-    assert line == "error: --address is for --engine ray"
+    cameras_file = write_cameras(tmp_path, street_clip, cameras)
+    line = run_in_process(monkeypatch, capsys, str(cameras_file), *args)
+    assert line.startswith("error: ") and expected in line
 
 
 @pytest.mark.parametrize(

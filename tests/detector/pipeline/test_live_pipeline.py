@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,3 +75,59 @@ def test_a_live_camera_raises_an_incident_with_utc_times(live_clip: Path, tmp_pa
     assert (raised - first_seen).total_seconds() >= 8.0
     assert incident["id"].endswith("Z")
     assert Path(incident["bundle"], "clip.mp4").is_file()
+
+
+def _run_until(pipeline: CameraPipeline, done: Callable[[], bool], timeout_s: float) -> None:
+    worker = threading.Thread(target=pipeline.run, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        pipeline.stop()
+        worker.join(20)
+    assert not worker.is_alive()
+
+
+def test_a_restarted_live_camera_goes_on_with_the_incident_it_left_open(
+    live_clip: Path, tmp_path: Path
+) -> None:
+    scene = SceneConfig.model_validate(
+        {
+            "camera": {"id": "live-cam", "key_point": "school"},
+            "zones": [
+                {
+                    "name": "pavement",
+                    "type": "pavement",
+                    "polygon": [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]],
+                }
+            ],
+            "rules": {"clutter": {"dwell_s": 4, "clear_s": 30}},
+        }
+    )
+    server = LiveTsServer(live_clip, CLIP_S)
+    server.start()
+    camera = make_camera(
+        server.url,
+        id="live-cam",
+        live={"backoff_initial_s": 0.2, "open_timeout_s": 5},
+        evidence={"buffer_s": 12, "pre_roll_s": 2, "post_roll_s": 2},
+    )
+    try:
+        first = CameraPipeline(camera, scene, build_analyzers(scene), tmp_path, keep_going=True)
+        _run_until(first, lambda: first.stats.raised > 0, 30)
+        (raised,) = first.log.incidents
+        # The camera died before its evidence was written.
+        shutil.rmtree(tmp_path / "bundles" / raised.id)
+
+        again = CameraPipeline(camera, scene, build_analyzers(scene), tmp_path, keep_going=True)
+        _run_until(again, lambda: bool(again.recorder.written), 30)
+    finally:
+        server.stop()
+    assert again.stats.raised == 0  # the box is the one already reported
+    (line,) = (tmp_path / "incidents.jsonl").read_text().splitlines()
+    incident = json.loads(line)
+    assert incident["id"] == raised.id and incident["ended_at"] is None
+    assert incident["raised_at"] == raised.model_dump(mode="json")["raised_at"]
+    assert Path(incident["bundle"], "clip.mp4").is_file()  # evidence from after the restart

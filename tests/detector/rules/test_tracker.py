@@ -165,3 +165,54 @@ def test_a_new_score_is_an_update_and_earlier_records_stay_as_they_were() -> Non
     assert [e.kind for e in updates] == [EventKind.UPDATED]
     assert "objects" not in raised.scores  # the record handed out earlier did not change
     assert updates[0].incident.scores["objects"] == 0.3
+
+
+def _open_live_incident(t0: float) -> Any:
+    before = IncidentTracker(scene(), live=True)
+    events = []
+    for k in range(12):
+        events += before.update([seen(since=t0)], t0 + k)
+    (raised,) = [e.incident for e in events if e.kind is EventKind.RAISED]
+    return raised
+
+
+@pytest.mark.parametrize(
+    ("seen_again", "expected"),
+    [
+        # Still there after the restart: the same incident goes on, nothing new is raised.
+        (True, [EventKind.UPDATED]),
+        # Gone: the incident the dead run left open ends once clear_s passes unseen.
+        (False, [EventKind.ENDED]),
+    ],
+)
+def test_a_restarted_live_camera_carries_on_what_its_last_run_left_open(
+    seen_again: bool, expected: list[EventKind]
+) -> None:
+    t0 = 1_800_000_000.0
+    raised = _open_live_incident(t0)
+    restart = t0 + 600
+    after = IncidentTracker(scene(), live=True)
+    after.resume([raised], restart)
+    events = []
+    for k in range(12):
+        # A restarted analyzer has its own idea of when the stillness began.
+        observed = [seen(box=(101.0, 100.0, 161.0, 150.0), since=restart)] if seen_again else []
+        events += after.update(observed, restart + k)
+    assert [e.kind for e in events][:1] == expected
+    assert {e.incident.id for e in events} == {raised.id}
+    assert EventKind.RAISED not in {e.kind for e in events}
+    if not seen_again:
+        (ended,) = [e.incident for e in events]
+        assert ended.ended_at is not None and ended.ended_at.timestamp() == restart
+        assert ended.raised_at == raised.raised_at
+
+
+def test_only_this_cameras_open_live_incidents_are_resumed() -> None:
+    raised = _open_live_incident(1_800_000_000.0)
+    tracker = IncidentTracker(scene(), live=True)
+    ended = raised.model_copy(update={"ended_at": raised.raised_at})
+    other = raised.model_copy(update={"camera": "cam-2", "id": "cam-2-x"})
+    tracker.resume([ended, other], 1_800_000_600.0)
+    assert tracker.open_incidents == []
+    with pytest.raises(ValueError, match="only live incidents"):
+        IncidentTracker(scene()).resume([raised], 0.0)

@@ -83,7 +83,7 @@ def test_class_map_that_names_no_model_class_is_refused(yolov5_path: Path) -> No
         ("model_path: m.pt\nclass_map: {}\n", "class_map"),
         ("model_path: m.pt\nmin_confidence: 1.5\n", "min_confidence"),
         ("model_path: m.pt\nimgsz: 500\n", "imgsz"),
-        ("model_path: m.pt\ndevice: cuda\n", "device"),
+        ("model_path: m.pt\ndevice: gpu\n", "device"),
         ("model_path: m.pt\ntracker: botsort\n", "tracker"),
         ("class_map: {person: person}\n", "model_path"),
     ],

@@ -19,8 +19,9 @@ from detector.sources.frames import ImageBGR
 
 
 class FakeDetector:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, device: str = "cpu") -> None:
         self.path = path
+        self.device = device
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -194,3 +195,39 @@ def test_export_imgsz_reads_openvino_metadata(tmp_path: Path) -> None:
     paths = _model_folder(tmp_path, {"openvino": 416})
     assert runtime.export_imgsz(paths["openvino"]) == 416
     assert runtime.export_imgsz(tmp_path / "missing_openvino_model") is None
+
+
+@pytest.mark.parametrize(
+    ("onnx_on_gpu", "timed", "chosen"),
+    [
+        # OpenVINO runs on the CPU only; ONNX Runtime without its CUDA provider is left out too
+        (False, set(), "pytorch"),
+        (True, {"pytorch", "onnx"}, "onnx"),
+    ],
+)
+def test_auto_on_a_gpu_times_only_the_runtimes_that_can_use_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    onnx_on_gpu: bool,
+    timed: set[str],
+    chosen: str,
+) -> None:
+    from detector.analyzers.objects import device
+
+    paths = _model_folder(tmp_path, {"onnx": 640, "openvino": 640})
+    monkeypatch.setattr(runtime, "export_imgsz", lambda path: 640)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setattr(device, "onnx_cuda_available", lambda: onnx_on_gpu)
+    timings = {"pytorch": 0.020, "onnx": 0.010, "openvino": 0.001}
+    timed_now: set[str] = set()
+
+    def timer(detector: object, settings: InferenceSettings) -> float:
+        assert isinstance(detector, FakeDetector)
+        timed_now.add(runtime.runtime_of(detector.path))
+        return timings[runtime.runtime_of(detector.path)]
+
+    config = ObjectsConfig(model_path=paths["pytorch"], device="auto")
+    detector = open_runtime(config, opener=FakeDetector, timer=timer)
+    assert isinstance(detector, FakeDetector)
+    assert (detector.path, detector.device) == (paths[chosen], "cuda:0")
+    assert timed_now == timed
