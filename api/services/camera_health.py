@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.models import Camera, CameraReport, KeyPoint, Squad
+from api.db.models import Camera, CameraReport, CameraStream, KeyPoint, Squad
 from detector.outbox.camera_reports import CameraReport as HealthReport
 from detector.outbox.camera_reports import RunState
 
@@ -34,6 +34,11 @@ class CameraHealthView(BaseModel):
     node: str | None
     reported_at: datetime | None = Field(description="When the service got the last report.")
     report: HealthReport | None
+    group: str | None = Field(
+        None,
+        description="The watch group its stream is assigned to through the API; null when it "
+        "runs from a node's CAMERAS.yaml (or nowhere).",
+    )
 
 
 def record_report(session: Session, camera_id: str, report: HealthReport, now: datetime) -> bool:
@@ -55,16 +60,17 @@ def camera_health(
 ) -> list[CameraHealthView]:
     """Every registered camera (``squad_id``: that squad's), by camera id."""
     query = (
-        select(Camera, KeyPoint.code, Squad.code, CameraReport)
+        select(Camera, KeyPoint.code, Squad.code, CameraReport, CameraStream.group)
         .join(KeyPoint, KeyPoint.id == Camera.key_point_id)
         .join(Squad, Squad.id == Camera.squad_id)
         .outerjoin(CameraReport, CameraReport.camera_id == Camera.id)
+        .outerjoin(CameraStream, CameraStream.camera_id == Camera.id)
         .order_by(Camera.id)
     )
     if squad_id is not None:
         query = query.where(Camera.squad_id == squad_id)
     views = []
-    for camera, key_point, squad, row in session.execute(query):
+    for camera, key_point, squad, row, group in session.execute(query):
         views.append(
             CameraHealthView(
                 camera=camera.id,
@@ -76,6 +82,7 @@ def camera_health(
                 node=None if row is None else row.node,
                 reported_at=None if row is None else row.reported_at,
                 report=None if row is None else HealthReport.model_validate(row.report),
+                group=group,
             )
         )
     return views

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from detector.analyzers.objects.config import ObjectsConfig
 from detector.analyzers.objects.errors import DeviceError, ModelError
 from detector.engine.cluster import import_ray
-from detector.engine.model_server import ModelServer, inference_settings
+from detector.engine.model_server import ModelCounts, ModelServer, inference_settings
 from detector.pipeline.analyzers import build_analyzers
 
 if TYPE_CHECKING:
@@ -101,6 +101,40 @@ def stop_model_actors() -> list[str]:
             continue
         stopped.append(str(name))
     return stopped
+
+
+def model_counts(timeout_s: float = 1.0) -> dict[str, ModelCounts]:
+    """What each node's model actor has served, by ``<node id>-<config digest>`` (its name
+    without the prefix); actors that do not answer within ``timeout_s`` (restarting, on a lost
+    node) are left out."""
+    ray = import_ray()
+    from ray.util import list_named_actors
+
+    refs = {}
+    for name in list_named_actors():
+        if str(name).startswith(ACTOR_PREFIX):
+            try:
+                refs[str(name)] = ray.get_actor(name).counts.remote()
+            except ValueError:  # gone meanwhile
+                continue
+    ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
+    counts = {}
+    for name, ref in refs.items():
+        if ref in ready:
+            try:
+                counts[name.removeprefix(ACTOR_PREFIX)] = ray.get(ref)
+            except ray.exceptions.RayError:
+                continue
+    return counts
+
+
+def counts_line(counts: dict[str, ModelCounts]) -> str | None:
+    """One line for the live table: frames and batches per node model actor."""
+    parts = [
+        f"node {key[:8]}: {c.requests} frames in {c.batches} batches (up to {c.largest_batch})"
+        for key, c in sorted(counts.items())
+    ]
+    return "shared models: " + "; ".join(parts) if parts else None
 
 
 def _last_line(traceback: str) -> str:

@@ -107,5 +107,17 @@ def test_the_cameras_page_puts_the_stale_first_and_squads_see_their_own(
     page = http.get("/cameras").text
     assert 'data-camera="cam-east" data-state="online"' in page
     assert 'href="/cameras" data-nav="cameras"' in page
+    assert 'data-group=""' in page  # not assigned through the API
+    stream = {
+        "source": "rtsp://cam-east/ch1",
+        "group": "east",
+        "scene": {
+            "zones": [{"name": "p", "type": "pavement", "polygon": [[0, 0], [1, 0], [1, 1]]}]
+        },
+    }
+    http.put("/api/v1/cameras/cam-east/stream", json=stream, headers=login(http, "root"))
+    http.post("/api/v1/auth/login", json={"username": "wang", "password": PASSWORD})
+    assert 'data-group="east"' in http.get("/cameras").text
+    assert _health(http)["cam-east"]["group"] == "east"
     http.post("/api/v1/auth/login", json={"username": "zhao-west", "password": PASSWORD})
     assert 'data-camera="cam-east"' not in http.get("/cameras").text

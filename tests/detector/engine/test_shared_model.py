@@ -20,8 +20,12 @@ from detector.engine.batch_detect import detect_many
 from detector.engine.model_server import inference_settings
 from detector.engine.options import RayOptions
 from detector.engine.shared_model import (
+    ACTOR_PREFIX,
     RemoteDetector,
     camera_analyzers,
+    counts_line,
+    model_actor_name,
+    model_counts,
     model_placement,
     node_model_actor,
     stop_model_actors,
@@ -126,6 +130,14 @@ def test_concurrent_cameras_share_one_model_in_fewer_batches(
     assert counts.batches < counts.requests
     assert counts.largest_batch >= 2
     assert counts.model_loads == 1
+    # The driver's live table shows the same figures per node.
+    node = ray.get_runtime_context().get_node_id()
+    name = model_actor_name(node, config).removeprefix(ACTOR_PREFIX)
+    assert model_counts()[name] == counts
+    line = counts_line({name: counts})
+    assert line == f"shared models: node {node[:8]}: 6 frames in {counts.batches} batches " + (
+        f"(up to {counts.largest_batch})"
+    )
 
 
 def test_the_proxy_finds_what_the_local_analyzer_finds(
