@@ -4,6 +4,7 @@ watch file that replays it as several cameras, and the ticket service that takes
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from detector.engine.restarts import RestartPolicy
 from detector.engine.status import CameraStatus
-from tests.factories import add_place, purge_service_rows, render_clip
+from tests.factories import add_place, purge_service_rows, render_clip, service_rows
 
 if TYPE_CHECKING:
     from detector.engine.engine import RayEngine
@@ -118,3 +119,33 @@ def incident_ids(out: Path, cameras: list[str]) -> set[str]:
 def ended_tickets(service: Service) -> set[str]:
     with service.database.session() as session:
         return set(session.scalars(select(Ticket.incident_id).where(Ticket.ended_at.is_not(None))))
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    """One local Ray cluster per test module: starting Ray costs seconds."""
+    ray = pytest.importorskip("ray")
+    os.environ.setdefault("YOLO_OFFLINE", "1")  # the model actors inherit it
+    ray.init(  # "local": its own cluster, even where one runs on this machine already
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        ignore_reinit_error=True,
+        log_to_driver=False,
+    )
+    yield
+    ray.shutdown()
+
+
+def assert_each_incident_once(
+    service: Service, out: Path, last: dict[str, CameraStatus], incidents: int
+) -> None:
+    """The cameras' ``incidents`` incidents (one id each, whatever restarts they went
+    through) reached the service exactly once, with their evidence and their last state."""
+    expected = incident_ids(out, list(last))
+    assert len(expected) == incidents
+    tickets, audit = service_rows(service.database)  # fails on a second ticket for an id
+    assert set(tickets) == expected and all(tickets.values())
+    assert audit.get("ingest") == incidents and audit.get("evidence") == incidents
+    assert all(row.outbox_dead == 0 for row in last.values())
+    assert ended_tickets(service) == expected  # each ticket holds its incident's last state

@@ -17,12 +17,10 @@ from detector.engine.status import WorkerState
 from tests.detector.engine.conftest import (
     FAST_PACING,
     Service,
-    ended_tickets,
-    incident_ids,
+    assert_each_incident_once,
     poll_until,
     write_cameras,
 )
-from tests.factories import service_rows
 
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")
@@ -126,13 +124,8 @@ def test_a_dead_node_cameras_resume_on_the_head_and_every_incident_arrives_once(
         assert not _alive(first[camera].pid)  # the dead node's actor did not linger on
     for camera in on_head:  # untouched by the other node's death
         assert last[camera].pid == first[camera].pid and last[camera].restarts == 0
-    expected = incident_ids(tmp_path / "out", cameras)
-    assert len(expected) == 3  # one box per camera, seen under the same id after the move
-    tickets, audit = service_rows(service.database)  # fails on a second ticket for an id
-    assert set(tickets) == expected and all(tickets.values())
-    assert audit.get("ingest") == 3 and audit.get("evidence") == 3
-    assert all(row.outbox_dead == 0 for row in last.values())
-    assert ended_tickets(service) == expected  # each ticket holds its incident's last state
+    # One box per camera, seen under the same id after the move.
+    assert_each_incident_once(service, tmp_path / "out", last, incidents=3)
 
 
 def _alive(pid: int) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,30 +17,14 @@ from tests.detector.cli.test_cli import streetorder
 from tests.detector.engine.conftest import (
     FAST_PACING,
     Service,
-    ended_tickets,
-    incident_ids,
+    assert_each_incident_once,
     poll_until,
     write_cameras,
 )
-from tests.factories import service_rows
 
 ray = pytest.importorskip("ray")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    """One local cluster for the module: starting Ray costs seconds."""
-    ray.init(  # "local": its own cluster, even where one runs on this machine already
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        ignore_reinit_error=True,
-        log_to_driver=False,
-    )
-    yield
-    ray.shutdown()
 
 
 def test_killed_cameras_come_back_and_every_incident_arrives_once(
@@ -78,13 +61,8 @@ def test_killed_cameras_come_back_and_every_incident_arrives_once(
     assert last["cam-b"].pid != first["cam-b"].pid
     # The restarted ones went through their first seconds again without sending them.
     assert last["cam-a"].replayed_frames and last["cam-b"].replayed_frames
-    expected = incident_ids(tmp_path / "out", cameras)
-    assert len(expected) == 3  # one box per camera, seen under the same id after the restart
-    tickets, audit = service_rows(service.database)  # fails on a second ticket for an id
-    assert set(tickets) == expected and all(tickets.values())
-    assert audit.get("ingest") == 3 and audit.get("evidence") == 3
-    assert all(row.outbox_dead == 0 for row in last.values())
-    assert ended_tickets(service) == expected  # each ticket holds its incident's last state
+    # One box per camera, seen under the same id after the restart.
+    assert_each_incident_once(service, tmp_path / "out", last, incidents=3)
 
 
 def test_an_edited_cameras_file_starts_and_stops_only_what_changed(

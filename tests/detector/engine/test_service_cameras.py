@@ -3,7 +3,7 @@ seconds, and the cameras already running go on untouched."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,20 +23,6 @@ ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
 SLOW = {"num_cpus": 0.5, "replay_speed": 0.2}  # the recording outlasts the test
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    # "local": a cluster of its own, even where another test (or a person) runs one here.
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        ignore_reinit_error=True,
-        log_to_driver=False,
-    )
-    yield
-    ray.shutdown()
 
 
 def poll_reloading(

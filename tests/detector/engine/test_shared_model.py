@@ -3,8 +3,6 @@ are the local analyzer's, and a camera on Ray builds the proxy rather than its o
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,22 +46,6 @@ def config() -> ObjectsConfig:
     if not SHARED.is_dir():
         pytest.skip(f"YOLOv5 checkpoint not present: {SHARED} (../shared is absent)")
     return ObjectsConfig(model_path=YOLOV5_CHECKPOINT, track=False)
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    """One local cluster for the module: starting Ray costs seconds."""
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    ray.init(  # "local": its own cluster, even where one runs on this machine already
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        ignore_reinit_error=True,
-        log_to_driver=False,
-    )
-    yield
-    stop_model_actors()
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")

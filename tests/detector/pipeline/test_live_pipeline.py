@@ -30,8 +30,8 @@ def live_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_clip(tmp_path_factory.mktemp("live-street") / "street.ts", script)
 
 
-def test_a_live_camera_raises_an_incident_with_utc_times(live_clip: Path, tmp_path: Path) -> None:
-    scene = SceneConfig.model_validate(
+def live_scene(**clutter: float) -> SceneConfig:
+    return SceneConfig.model_validate(
         {
             "camera": {"id": "live-cam", "key_point": "school"},
             "zones": [
@@ -41,9 +41,13 @@ def test_a_live_camera_raises_an_incident_with_utc_times(live_clip: Path, tmp_pa
                     "polygon": [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]],
                 }
             ],
-            "rules": {"clutter": {"dwell_s": 8}},
+            "rules": {"clutter": clutter},
         }
     )
+
+
+def test_a_live_camera_raises_an_incident_with_utc_times(live_clip: Path, tmp_path: Path) -> None:
+    scene = live_scene(dwell_s=8)
     server = LiveTsServer(live_clip, CLIP_S)
     server.start()
     camera = make_camera(
@@ -93,19 +97,7 @@ def _run_until(pipeline: CameraPipeline, done: Callable[[], bool], timeout_s: fl
 def test_a_restarted_live_camera_goes_on_with_the_incident_it_left_open(
     live_clip: Path, tmp_path: Path
 ) -> None:
-    scene = SceneConfig.model_validate(
-        {
-            "camera": {"id": "live-cam", "key_point": "school"},
-            "zones": [
-                {
-                    "name": "pavement",
-                    "type": "pavement",
-                    "polygon": [[0, 0.42], [1, 0.42], [1, 0.68], [0, 0.68]],
-                }
-            ],
-            "rules": {"clutter": {"dwell_s": 4, "clear_s": 30}},
-        }
-    )
+    scene = live_scene(dwell_s=4, clear_s=30)
     server = LiveTsServer(live_clip, CLIP_S)
     server.start()
     camera = make_camera(
