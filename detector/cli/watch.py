@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 class Engine(StrEnum):
     LOCAL = "local"
+    PROCESSES = "processes"
     RAY = "ray"
 
 
@@ -82,8 +83,10 @@ def watch_command(
     engine: Annotated[
         Engine,
         typer.Option(
-            help="local: one process, a thread per camera. ray: an actor per camera on a Ray "
-            "cluster (pip install 'streetorder[ray]'), each with its own outbox."
+            help="local: one process, a thread per camera. processes: a process per camera on "
+            "this machine, the Ray engine's code without Ray (own outbox each, restarts, "
+            "CAMERAS.yaml reloads, --group). ray: an actor per camera on a Ray cluster "
+            "(pip install 'streetorder[ray]'), each with its own outbox."
         ),
     ] = Engine.LOCAL,
     address: Annotated[
@@ -96,9 +99,9 @@ def watch_command(
     group: Annotated[
         str | None,
         typer.Option(
-            help="--engine ray with --api: also run the cameras the service assigns to this "
-            "group (PUT /api/v1/cameras/{id}/stream); adding or removing one there takes effect "
-            "within seconds. Default: the group named default."
+            help="--engine ray or processes, with --api: also run the cameras the service "
+            "assigns to this group (PUT /api/v1/cameras/{id}/stream); adding or removing one "
+            "there takes effect within seconds. Default: the group named default."
         ),
     ] = None,
 ) -> None:
@@ -111,22 +114,30 @@ def watch_command(
         check_service_url(api)
         if not api_key:
             raise OutboxError("--api needs this node's key: --api-key or STREETORDER_API_KEY")
-    if engine is Engine.RAY:
+    if address is not None and engine is not Engine.RAY:
+        raise StreetOrderError("--address is for --engine ray")
+    if engine is not Engine.LOCAL:
         from detector.cli.watch_ray import watch_on_ray
 
         watch_on_ray(
-            cameras_file, address=address, seconds=seconds, api=api, api_key=api_key, group=group
+            cameras_file,
+            address=address,
+            seconds=seconds,
+            api=api,
+            api_key=api_key,
+            group=group,
+            on_ray=engine is Engine.RAY,
         )
         return
-    if address is not None or group is not None:
-        raise StreetOrderError(f"--{'address' if address else 'group'} is for --engine ray")
+    if group is not None:
+        raise StreetOrderError("--group is for --engine ray or --engine processes")
     from detector.pipeline.watch import Watch, load_watch  # analyzers load OCR and torch
 
     config, cameras = load_watch(cameras_file)
     if not cameras:
         raise StreetOrderError(
-            f"{cameras_file}: lists no cameras (an empty list is for --engine ray --api, which "
-            "runs the cameras the service assigns)"
+            f"{cameras_file}: lists no cameras (an empty list is for --engine ray --api or "
+            "--engine processes --api, which run the cameras the service assigns)"
         )
     service = None
     if api is not None:

@@ -1,5 +1,6 @@
-"""`streetorder watch CAMERAS.yaml --engine ray`: the cameras as actors on a Ray cluster, with
-the same live table as a local watch, built from the actors' status."""
+"""`streetorder watch CAMERAS.yaml --engine ray|processes`: the cameras as actors on a Ray
+cluster or as processes on this machine, with the same live table as a local watch, built from
+the workers' status."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rich.table import Table
 from detector.cli.output import console
 
 if TYPE_CHECKING:
-    from detector.engine.engine import RayEngine
+    from detector.engine.engine import CameraEngine
     from detector.engine.service_streams import ServiceStreams
     from detector.engine.status import CameraStatus
     from detector.outbox.camera_reports import CameraReport, CameraReporter
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 RELOAD_EVERY_S = 2.0
 
 
-def ray_table(rows: list[CameraStatus], note: str | None = None) -> Table:
-    table = Table(title="StreetOrder watch (Ray)", caption=note, caption_justify="left")
+def ray_table(rows: list[CameraStatus], note: str | None = None, *, engine: str = "Ray") -> Table:
+    table = Table(title=f"StreetOrder watch ({engine})", caption=note, caption_justify="left")
     columns = ("camera", "node / pid", "state", "since (UTC)", "frames", "incidents")
     for column in (*columns, "outbox", "restarts", "last error"):
         table.add_column(column, overflow="fold")
@@ -57,16 +58,23 @@ def watch_on_ray(
     api: str | None,
     api_key: str | None,
     group: str | None = None,
+    on_ray: bool = True,
 ) -> None:
     """Run until Ctrl-C (or ``seconds``); CAMERAS.yaml is re-read when it changes, the
-    service's streams of ``group`` every few seconds."""
+    service's streams of ``group`` every few seconds. Without ``on_ray`` each camera is a
+    process of this machine, and Ray is not imported."""
     from detector.engine.cluster import connect, disconnect
-    from detector.engine.engine import RayEngine
+    from detector.engine.engine import CameraEngine
+    from detector.engine.processes import ProcessBackend
 
     streams = _service_streams(cameras_file, api, api_key, group)
-    connect(address)
+    if on_ray:
+        connect(address)
     try:
-        engine = RayEngine(cameras_file, api_url=api, api_key=api_key, streams=streams)
+        backend = None if on_ray else ProcessBackend()  # None: Ray's
+        engine = CameraEngine(
+            cameras_file, api_url=api, api_key=api_key, streams=streams, backend=backend
+        )
         engine.start()
         reporter = _reporter(engine, api, api_key)
         rows: list[CameraStatus] = []
@@ -80,9 +88,10 @@ def watch_on_ray(
             if reporter is not None:
                 reporter.stop()  # a last round: the cameras now say stopped or finished
     finally:
-        disconnect()
+        if on_ray:
+            disconnect()
     by_id = {row.camera_id: row for row in rows} | {row.camera_id: row for row in final}
-    console().print(ray_table([by_id[k] for k in sorted(by_id)]))
+    console().print(ray_table([by_id[k] for k in sorted(by_id)], engine=engine.backend.label))
     pending = sum(row.outbox_pending for row in final)
     if pending:
         console().print(f"{pending} message(s) wait in the cameras' outboxes for the next start")
@@ -91,7 +100,7 @@ def watch_on_ray(
 def _service_streams(
     cameras_file: Path, api: str | None, api_key: str | None, group: str | None
 ) -> ServiceStreams | None:
-    """Mistakes in the file or the group show before any cluster is joined."""
+    """Mistakes in the file or the group show before any camera starts or cluster is joined."""
     from detector.engine.service_streams import ServiceStreams
     from detector.engine.specs import load_watch_specs
     from detector.errors import StreetOrderError
@@ -115,7 +124,7 @@ def _service_streams(
     return ServiceStreams(client, group or DEFAULT_GROUP, config.out.resolve())
 
 
-def _reporter(engine: RayEngine, api: str | None, api_key: str | None) -> CameraReporter | None:
+def _reporter(engine: CameraEngine, api: str | None, api_key: str | None) -> CameraReporter | None:
     """The driver reports every camera's health for the whole cluster (``/cameras``)."""
     if api is None:
         return None
@@ -133,16 +142,17 @@ def _reporter(engine: RayEngine, api: str | None, api_key: str | None) -> Camera
     return reporter
 
 
-def _live(engine: RayEngine, seconds: float) -> list[CameraStatus]:
+def _live(engine: CameraEngine, seconds: float) -> list[CameraStatus]:
     started = time.monotonic()
     next_reload = started + RELOAD_EVERY_S
     rows = engine.poll()
-    with Live(ray_table(rows), console=console(), refresh_per_second=2) as live:
+    label = engine.backend.label
+    with Live(ray_table(rows, engine=label), console=console(), refresh_per_second=2) as live:
         while not seconds or time.monotonic() - started < seconds:
             time.sleep(0.5)
             if time.monotonic() >= next_reload:
                 engine.reload_if_changed()
                 next_reload = time.monotonic() + RELOAD_EVERY_S
             rows = engine.poll()
-            live.update(ray_table(rows, engine.note))
+            live.update(ray_table(rows, engine.note, engine=label))
     return rows

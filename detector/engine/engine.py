@@ -1,5 +1,6 @@
-"""The Ray engine: one actor per camera, their status, restarts seen, and the camera list
-kept current from CAMERAS.yaml and the ticket service's streams."""
+"""The camera engine: one worker per camera (a Ray actor, or a local process), their status,
+restarts seen, and the camera list kept current from CAMERAS.yaml and the ticket service's
+streams."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from detector.engine.cluster import import_ray, start_actor
+from detector.engine.backends import CameraBackend, RayBackend
 from detector.engine.reload import CameraDiff, FileWatcher, diff_cameras
 from detector.engine.restarts import RestartPolicy
 from detector.engine.service_streams import ServiceStreams
-from detector.engine.shared_model import stop_model_actors
 from detector.engine.specs import WorkerSpec, load_watch_specs, stream_specs
 from detector.engine.status import CameraStatus, WorkerState
 from detector.errors import StreetOrderError
@@ -29,15 +29,16 @@ log = logging.getLogger(__name__)
 class CameraActor:
     spec: WorkerSpec
     actor: Any
-    """The Ray actor handle."""
+    """The backend's handle: a Ray actor, or a ``processes.CameraProcess``."""
     last: CameraStatus | None = None
     instances: set[tuple[int, datetime]] = field(default_factory=set)
     """(pid, start time) of every worker instance seen: more than one means restarts."""
 
 
-class RayEngine:
+class CameraEngine:
     """Start with ``start``; call ``poll`` (statuses) and ``reload_if_changed`` in a loop;
-    ``stop`` ends every camera. Ray must be connected first (``cluster.connect``).
+    ``stop`` ends every camera. The backend runs the workers: Ray by default, which must be
+    connected first (``cluster.connect``), or ``processes.ProcessBackend``.
 
     With ``streams``, the cameras the ticket service assigns to the group run beside the
     file's; a camera in both runs as the file says."""
@@ -51,6 +52,7 @@ class RayEngine:
         policy: RestartPolicy | None = None,
         answer_s: float = 2.0,
         streams: ServiceStreams | None = None,
+        backend: CameraBackend | None = None,
     ) -> None:
         self.cameras_file = cameras_file
         self.api_url = api_url
@@ -70,7 +72,7 @@ class RayEngine:
         self._assigned: list[AssignedStream] = []
         self._watcher = FileWatcher(cameras_file)
         self._file: tuple[WatchConfig, dict[str, WorkerSpec]] = self._load_file()
-        self._ray = import_ray()
+        self.backend = backend if backend is not None else RayBackend()
 
     @property
     def note(self) -> str | None:
@@ -117,26 +119,15 @@ class RayEngine:
         return changed
 
     def _start(self, spec: WorkerSpec) -> None:
-        self.cameras[spec.camera_id] = CameraActor(spec, start_actor(spec, self.policy))
-        log.info("camera %s: actor started", spec.camera_id)
+        self.cameras[spec.camera_id] = CameraActor(spec, self.backend.start(spec, self.policy))
+        log.info("camera %s: started (%s)", spec.camera_id, self.backend.label)
 
     def poll(self) -> list[CameraStatus]:
-        """Every camera's status, by id; an actor that does not answer in time (Ray restarts
-        it, or it waits for resources) shows its last status as restarting or starting."""
-        ray = self._ray
-        refs = {camera_id: c.actor.status.remote() for camera_id, c in self.cameras.items()}
-        ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=self.answer_s)
-        answered = set(ready)
-        rows = []
-        for camera_id, ref in sorted(refs.items()):
-            camera = self.cameras[camera_id]
-            status: CameraStatus | None = None
-            if ref in answered:
-                try:
-                    status = ray.get(ref)
-                except ray.exceptions.RayError as exc:
-                    log.warning("camera %s: no status (%s)", camera_id, type(exc).__name__)
-            rows.append(self._row(camera, status))
+        """Every camera's status, by id; a worker that does not answer in time (being
+        restarted, or waiting for resources) shows its last status as restarting or starting."""
+        handles = {camera_id: camera.actor for camera_id, camera in self.cameras.items()}
+        answers = self.backend.statuses(handles, self.answer_s)
+        rows = [self._row(self.cameras[k], answers.get(k)) for k in sorted(self.cameras)]
         self.latest = rows
         return rows
 
@@ -203,25 +194,20 @@ class RayEngine:
         return retired
 
     def stop(self, timeout_s: float = 60.0) -> list[CameraStatus]:
-        """Stop every camera (each outbox drains for its grace period) and the nodes' shared
-        model actors; the cameras' last statuses."""
+        """Stop every camera (each outbox drains for its grace period) and what they shared
+        (on Ray, the nodes' model actors); the cameras' last statuses."""
         final = self._stop(list(self.cameras), timeout_s)
-        stopped = stop_model_actors()
+        stopped = self.backend.close()
         if stopped:
             log.info("shared model actors stopped: %s", ", ".join(stopped))
         return final
 
     def _stop(self, camera_ids: list[str], timeout_s: float = 60.0) -> list[CameraStatus]:
-        ray = self._ray
-        cameras = [self.cameras.pop(camera_id) for camera_id in camera_ids]
-        refs = [camera.actor.stop.remote() for camera in cameras]
-        ray.wait(refs, num_returns=len(refs), timeout=timeout_s)
-        final = []
-        for camera, ref in zip(cameras, refs, strict=True):
-            try:
-                final.append(self._row(camera, ray.get(ref, timeout=0)))
-            except ray.exceptions.RayError as exc:  # GetTimeoutError is one too
-                log.warning("camera %s: not stopped cleanly (%s)", camera.spec.camera_id, exc)
-                final.append(self._row(camera, None))
-            ray.kill(camera.actor, no_restart=True)
-        return final
+        cameras = {camera_id: self.cameras.pop(camera_id) for camera_id in camera_ids}
+        handles = {camera_id: camera.actor for camera_id, camera in cameras.items()}
+        answers = self.backend.stop(handles, timeout_s)
+        return [self._row(camera, answers.get(k)) for k, camera in cameras.items()]
+
+
+RayEngine = CameraEngine
+"""The name from before there was a second backend; Ray is still the default."""

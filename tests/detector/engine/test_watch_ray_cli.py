@@ -1,8 +1,10 @@
-"""`streetorder watch --engine ray` from the command line: one-line errors when Ray is missing
-or its cluster cannot be reached (no cluster started here)."""
+"""`streetorder watch --engine ray|processes` from the command line: one-line errors when Ray is
+missing or its cluster cannot be reached (no cluster started here); `--engine processes` runs
+without Ray."""
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,11 +41,43 @@ def test_without_ray_installed_the_error_says_how_to_get_it(
     assert line.startswith("error: ") and "pip install 'streetorder[ray]'" in line
 
 
+@pytest.mark.slow
+def test_processes_run_without_ray_installed(
+    tmp_path: Path,
+    street_clip: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from detector.cli.main import run
+
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per camera
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a"])
+    monkeypatch.setitem(sys.modules, "ray", None)  # what `import ray` does when it is absent
+    args = ["watch", str(cameras_file), "--engine", "processes", "--seconds", "1"]
+    monkeypatch.setattr(sys, "argv", ["streetorder", *args])
+    with pytest.raises(SystemExit) as exit_status:
+        run()
+    assert exit_status.value.code == 0
+    out = capsys.readouterr().out
+    assert "StreetOrder watch (processes)" in out
+    assert re.search(r"│ cam-a +│ \S+ / \d+ +│ stopped +│", out), out
+
+
 @pytest.mark.parametrize(
     ("cameras", "args", "expected"),
     [
         (["cam-a"], ["--address", "auto"], "error: --address is for --engine ray"),
         (["cam-a"], ["--group", "east"], "error: --group is for --engine ray"),
+        (
+            ["cam-a"],
+            ["--engine", "processes", "--address", "auto"],
+            "error: --address is for --engine ray",
+        ),
+        (
+            ["cam-a"],
+            ["--engine", "processes", "--group", "east"],
+            "error: --group takes cameras from the service: it needs --api",
+        ),
         (
             ["cam-a"],
             ["--engine", "ray", "--group", "east"],
@@ -56,6 +90,7 @@ def test_without_ray_installed_the_error_says_how_to_get_it(
         ),
         ([], [], "lists no cameras (an empty list is for --engine ray --api"),
         ([], ["--engine", "ray"], "lists no cameras, and without --api no service assigns any"),
+        ([], ["--engine", "processes"], "lists no cameras, and without --api no service"),
     ],
 )
 def test_argument_mistakes_are_one_line_before_anything_starts(
