@@ -4,6 +4,7 @@ stop some. Ray actors are one backend, local processes (``processes``) the other
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -13,6 +14,8 @@ from detector.engine.specs import WorkerSpec
 from detector.engine.status import CameraStatus
 
 log = logging.getLogger(__name__)
+
+CAPTION_EVERY_S = 5.0
 
 
 class CameraBackend(Protocol):
@@ -39,6 +42,10 @@ class CameraBackend(Protocol):
         """Release what the cameras shared; names of what was stopped, for the log."""
         ...
 
+    def caption(self) -> str | None:
+        """A line for the live table about what the cameras share, if anything."""
+        ...
+
 
 class RayBackend:
     """One Ray actor per camera (``cluster.start_actor``); Ray restarts dead ones. Ray must be
@@ -48,6 +55,8 @@ class RayBackend:
 
     def __init__(self) -> None:
         self._ray = import_ray()
+        self._caption: str | None = None
+        self._caption_due_s = 0.0
 
     def start(self, spec: WorkerSpec, policy: RestartPolicy) -> Any:
         return start_actor(spec, policy)
@@ -86,6 +95,16 @@ class RayBackend:
                 result[camera_id] = None
             ray.kill(handles[camera_id], no_restart=True)
         return result
+
+    def caption(self) -> str | None:
+        """The node model actors' frames and batches, asked every few seconds."""
+        from detector.engine.shared_model import counts_line, model_counts
+
+        now_s = time.monotonic()
+        if now_s >= self._caption_due_s:
+            self._caption_due_s = now_s + CAPTION_EVERY_S
+            self._caption = counts_line(model_counts(timeout_s=0.5))
+        return self._caption
 
     def close(self) -> list[str]:
         """The nodes' shared model actors."""

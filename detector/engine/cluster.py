@@ -74,11 +74,11 @@ def _check_listening(address: str, host: str, port: int) -> None:
         raise EngineError(f"cannot reach the Ray cluster at {address}: {reason}") from None
 
 
-def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
-    """A camera actor, placed by Ray where its CPUs, GPUs and custom resources are free. Ray
-    brings it back after any death (``max_restarts=-1``), its node's included, on a node that
-    is still alive, where the worker resumes from its spool; calls made meanwhile wait for it
-    (``max_task_retries=-1``)."""
+def actor_options(spec: WorkerSpec) -> dict[str, Any]:
+    """How a camera's actor is placed and kept: where its CPUs, GPUs, memory and custom
+    resources are free, spread over nodes or packed; Ray brings it back after any death
+    (``max_restarts=-1``), its node's included, on a node that is still alive, where the worker
+    resumes from its spool; calls made meanwhile wait for it (``max_task_retries=-1``)."""
     options: dict[str, Any] = {
         "max_restarts": -1,
         "max_task_retries": -1,
@@ -86,9 +86,16 @@ def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
         "num_gpus": spec.ray.num_gpus,
         "scheduling_strategy": SCHEDULING[spec.ray.placement],
     }
+    if spec.ray.memory_mb is not None:
+        options["memory"] = int(spec.ray.memory_mb * 2**20)  # Ray counts bytes
     if spec.ray.resources:
         options["resources"] = dict(spec.ray.resources)
-    return _actor_class().options(**options).remote(spec, policy, on_ray=True)
+    return options
+
+
+def start_actor(spec: WorkerSpec, policy: RestartPolicy) -> Any:
+    """A camera actor placed and kept as ``actor_options`` says."""
+    return _actor_class().options(**actor_options(spec)).remote(spec, policy, on_ray=True)
 
 
 def current_node_id() -> str | None:

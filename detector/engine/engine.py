@@ -24,6 +24,8 @@ from detector.pipeline.watch import WatchConfig
 
 log = logging.getLogger(__name__)
 
+NEVER_STARTED_STOP_S = 2.0
+
 
 @dataclass
 class CameraActor:
@@ -77,7 +79,7 @@ class CameraEngine:
     @property
     def note(self) -> str | None:
         """What the live table should say about the camera list, if anything."""
-        notes = [n for n in (self.reload_error, self.streams_error) if n]
+        notes = [n for n in (self.reload_error, self.streams_error, self.backend.caption()) if n]
         return " · ".join(notes) or None
 
     def start(self) -> None:
@@ -204,8 +206,13 @@ class CameraEngine:
 
     def _stop(self, camera_ids: list[str], timeout_s: float = 60.0) -> list[CameraStatus]:
         cameras = {camera_id: self.cameras.pop(camera_id) for camera_id in camera_ids}
-        handles = {camera_id: camera.actor for camera_id, camera in cameras.items()}
-        answers = self.backend.stop(handles, timeout_s)
+        started = {k: c.actor for k, c in cameras.items() if c.last is not None}
+        # One that never answered (no node has room for it) has nothing to drain: waiting
+        # for it would only hold up the stop.
+        waiting = {k: c.actor for k, c in cameras.items() if c.last is None}
+        answers = self.backend.stop(started, timeout_s) | self.backend.stop(
+            waiting, min(timeout_s, NEVER_STARTED_STOP_S)
+        )
         return [self._row(camera, answers.get(k)) for k, camera in cameras.items()]
 
 

@@ -22,6 +22,14 @@ class RayOptions(StrictModel):
     num_gpus: float = Field(
         0.0, ge=0.0, le=8.0, description="GPUs for a camera that runs an object model."
     )
+    memory_mb: float | None = Field(
+        None,
+        gt=0.0,
+        le=1_048_576.0,
+        description="Memory reserved for the camera's actor, in MiB (a camera process holds "
+        "about 180 MiB; see BENCHMARKS.md): Ray places it on a node with that much left "
+        "unreserved; null: none reserved.",
+    )
     resources: dict[str, float] = Field(
         default_factory=dict,
         description="Custom Ray resources, e.g. {district_east: 1} to keep a camera near its "

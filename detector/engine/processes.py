@@ -193,6 +193,9 @@ class ProcessBackend:
     def close(self) -> list[str]:
         return []  # every camera loads its own models: nothing shared to stop
 
+    def caption(self) -> str | None:
+        return None
+
 
 def _answers(
     handles: Mapping[str, CameraProcess], timeout_s: float

@@ -117,6 +117,8 @@ def model_counts(timeout_s: float = 1.0) -> dict[str, ModelCounts]:
                 refs[str(name)] = ray.get_actor(name).counts.remote()
             except ValueError:  # gone meanwhile
                 continue
+    if not refs:
+        return {}
     ready, _ = ray.wait(list(refs.values()), num_returns=len(refs), timeout=timeout_s)
     counts = {}
     for name, ref in refs.items():

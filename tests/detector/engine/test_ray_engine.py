@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,26 @@ def test_the_cli_shows_every_camera_from_its_actor(
     for row in final:  # stopped at the end, whether the recording was read through or not
         assert re.search(r"│ \S+ / \d+ +│ stopped +│", row), result.stdout  # node / pid
     assert ray.cluster_resources()["CPU"] == 2  # leaving, it did not stop the cluster it joined
+
+
+def test_a_camera_no_node_has_memory_for_waits_and_the_others_run(
+    cluster: None, tmp_path: Path, street_clip: Path
+) -> None:
+    slow = "{num_cpus: 0.5, replay_speed: 0.2}"
+    cameras_file = write_cameras(tmp_path, street_clip, ["cam-a", "cam-b"], ray=slow)
+    text = cameras_file.read_text(encoding="utf-8")
+    huge = "{num_cpus: 0.5, replay_speed: 0.2, memory_mb: 1000000}"  # a TiB: no node has it
+    cameras_file.write_text(text.replace(slow, huge, 1), encoding="utf-8")
+    engine = RayEngine(cameras_file, policy=FAST_PACING, answer_s=0.5)
+    engine.start()
+    try:
+        rows = poll_until(engine, lambda r: r["cam-b"].frames > 0)
+        time.sleep(1.0)
+        rows = {row.camera_id: row for row in engine.poll()}
+    finally:
+        stopping = time.monotonic()
+        final = {row.camera_id: row for row in engine.stop()}
+    assert time.monotonic() - stopping < 15  # no waiting on the camera that never started
+    assert final["cam-b"].state is WorkerState.STOPPED
+    assert rows["cam-a"].state is WorkerState.STARTING and rows["cam-a"].pid == 0
+    assert rows["cam-b"].state is WorkerState.RUNNING

@@ -14,6 +14,7 @@ import torch
 from detector.analyzers.detections import Detections
 from detector.analyzers.objects import DeviceError, ModelError, ObjectsAnalyzer, ObjectsConfig
 from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
+from detector.engine.backends import RayBackend
 from detector.engine.batch_detect import detect_many
 from detector.engine.model_server import inference_settings
 from detector.engine.options import RayOptions
@@ -116,6 +117,8 @@ def test_concurrent_cameras_share_one_model_in_fewer_batches(
     node = ray.get_runtime_context().get_node_id()
     name = model_actor_name(node, config).removeprefix(ACTOR_PREFIX)
     assert model_counts()[name] == counts
+    caption = RayBackend().caption()  # what the driver's live table shows
+    assert caption is not None and f"node {node[:8]}: 6 frames in" in caption
     line = counts_line({name: counts})
     assert line == f"shared models: node {node[:8]}: 6 frames in {counts.batches} batches " + (
         f"(up to {counts.largest_batch})"
