@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
-from api.db.engine import Database
+from api.db.engine import Database, make_engine
+from api.db.migrate import upgrade
 from api.db.models import Ticket
 from api.security.api_keys import issue_key
 from api.server import ServiceThread
@@ -23,7 +25,13 @@ from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from detector.engine.restarts import RestartPolicy
 from detector.engine.status import CameraStatus
-from tests.factories import add_place, purge_service_rows, render_clip, service_rows
+from tests.factories import (
+    POSTGRES_URL,
+    add_place,
+    purge_service_rows,
+    render_clip,
+    service_rows,
+)
 
 if TYPE_CHECKING:
     from detector.engine.engine import RayEngine
@@ -69,6 +77,22 @@ def write_cameras(
     path = folder / "cameras.yaml"
     path.write_text("".join(lines), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The ticket service of these tests runs on PostgreSQL, the bureau's database, where
+    several cameras deliver at once (SQLite where PostgreSQL cannot be reached). The service's
+    own tests cover both databases; these cluster runs of a minute need not run twice."""
+    database = make_engine(POSTGRES_URL)
+    try:
+        upgrade(database)
+    except OperationalError:
+        database.dispose()
+        database = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'streetorder.db'}")
+        upgrade(database)
+    yield database
+    database.dispose()
 
 
 @dataclass(frozen=True)
