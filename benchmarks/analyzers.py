@@ -45,6 +45,7 @@ from detector.analyzers import Analyzer
 from detector.analyzers.objects import ObjectsAnalyzer, ObjectsConfig, RawDetections
 from detector.analyzers.objects import inference as v5
 from detector.analyzers.objects.backends import Detector, open_detector
+from detector.analyzers.objects.settings import InferenceSettings
 from detector.analyzers.static_change import StaticChangeAnalyzer
 from detector.analyzers.text import OcrEngine, TextAnalyzer, TextConfig
 from detector.analyzers.text.engine import DetectedLine
@@ -99,7 +100,7 @@ class OnnxYoloV5:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.names, self.path = names, path
 
-    def detect(self, image_bgr: ImageBGR, settings: v5.InferenceSettings) -> RawDetections:
+    def detect(self, image_bgr: ImageBGR, settings: InferenceSettings) -> RawDetections:
         tensor, box = v5.letterbox(image_bgr, settings.imgsz)
         output = self.session.run(None, {"images": tensor.numpy()})[0]
         boxes, scores, classes = v5.select_boxes(torch.from_numpy(output[0]), settings)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from detector.analyzers.objects.backends import Detector
     from detector.analyzers.objects.classmap import RawDetections
-    from detector.analyzers.objects.inference import InferenceSettings, YoloV5Detector
+    from detector.analyzers.objects.inference import YoloV5Detector
+    from detector.analyzers.objects.settings import InferenceSettings
     from detector.sources.frames import ImageBGR
 
 

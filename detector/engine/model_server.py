@@ -11,9 +11,11 @@ from detector.engine.batch_detect import detect_many
 from detector.engine.batcher import MicroBatcher
 
 if TYPE_CHECKING:
+    from detector.analyzers.detections import Detections
+    from detector.analyzers.objects.analyzer import ObjectsAnalyzer
     from detector.analyzers.objects.backends import Detector
     from detector.analyzers.objects.classmap import RawDetections
-    from detector.analyzers.objects.inference import InferenceSettings
+    from detector.analyzers.objects.settings import InferenceSettings
     from detector.sources.frames import ImageBGR
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class ModelCounts:
 
 def inference_settings(config: ObjectsConfig) -> InferenceSettings:
     """The settings the local objects analyzer runs ``config`` with."""
-    from detector.analyzers.objects.inference import InferenceSettings
+    from detector.analyzers.objects.settings import InferenceSettings
 
     return InferenceSettings(
         imgsz=config.imgsz,
@@ -65,6 +67,9 @@ class ModelServer:
             detector = open_runtime(opened)
         self.detector = detector
         self._loads = 1
+        self._cameras: dict[str, tuple[str, ObjectsAnalyzer]] = {}
+        """Per camera: its run and its class map and tracker, applied here so the camera's
+        own process needs neither torch nor Ultralytics."""
         self.settings = inference_settings(config)
         self._batcher: MicroBatcher[ImageBGR, RawDetections] = MicroBatcher(
             self._run, max_batch=max_batch, max_wait_ms=max_wait_ms
@@ -80,6 +85,22 @@ class ModelServer:
 
     async def detect(self, image_bgr: ImageBGR) -> RawDetections:
         return await self._batcher.submit(image_bgr)
+
+    async def analyze(self, camera_id: str, instance: str, image_bgr: ImageBGR) -> Detections:
+        """One camera's frame through the batched model, then that camera's class map and
+        track ids; ``instance`` names the camera's current run, and a new one starts its
+        tracker afresh."""
+        raw = await self._batcher.submit(image_bgr)
+        return self._camera(camera_id, instance).finish(raw)
+
+    def _camera(self, camera_id: str, instance: str) -> ObjectsAnalyzer:
+        from detector.analyzers.objects.analyzer import ObjectsAnalyzer
+
+        known = self._cameras.get(camera_id)
+        if known is None or known[0] != instance:
+            known = (instance, ObjectsAnalyzer(self.config, self.detector))
+            self._cameras[camera_id] = known
+        return known[1]
 
     def counts(self) -> ModelCounts:
         batches = self._batcher.counts()

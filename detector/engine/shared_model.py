@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 from typing import TYPE_CHECKING, Any
 
 from detector.analyzers.objects.config import ObjectsConfig
@@ -14,11 +16,12 @@ from detector.pipeline.analyzers import build_analyzers
 
 if TYPE_CHECKING:
     from detector.analyzers.base import Analyzer
+    from detector.analyzers.detections import Detections
     from detector.analyzers.objects.classmap import RawDetections
-    from detector.analyzers.objects.inference import InferenceSettings
+    from detector.analyzers.objects.settings import InferenceSettings
     from detector.engine.options import RayOptions
     from detector.engine.specs import WorkerSpec
-    from detector.sources.frames import ImageBGR
+    from detector.sources.frames import Frame, ImageBGR
 
 ACTOR_PREFIX = "streetorder-model-"
 MODEL_CPUS = 1.0
@@ -146,6 +149,19 @@ def _last_line(traceback: str) -> str:
     return re.sub(r"^[\w.]*(Error|Exception): ", "", last)
 
 
+def _actor_names(ray: Any, actor: Any) -> tuple[str, ...]:
+    """The model's class names, asked of the node's model actor; a model that could not load
+    there is one line for the camera."""
+    try:
+        return tuple(ray.get(actor.names.remote()))
+    except ray.exceptions.RayActorError as exc:
+        if not exc.actor_init_failed:
+            raise
+        raise ModelError(
+            f"the node's objects model did not start: {_last_line(exc.error_msg)}"
+        ) from None
+
+
 class RemoteDetector:
     """The ``Detector`` the objects analyzer calls, answered by the node's model actor."""
 
@@ -153,14 +169,7 @@ class RemoteDetector:
         self._ray = import_ray()
         self.actor = actor
         self.settings = inference_settings(config)
-        try:
-            self._names: tuple[str, ...] = tuple(self._ray.get(actor.names.remote()))
-        except self._ray.exceptions.RayActorError as exc:
-            if not exc.actor_init_failed:
-                raise
-            raise ModelError(
-                f"the node's objects model did not start: {_last_line(exc.error_msg)}"
-            ) from None
+        self._names = _actor_names(self._ray, actor)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -173,6 +182,35 @@ class RemoteDetector:
         return result
 
 
+class NodeObjectsAnalyzer:
+    """A camera's objects analyzer whose whole work happens in its node's model actor:
+    detection in the node's batches, then this camera's class map and track ids, which the
+    actor keeps per camera. The camera's process so loads neither torch nor Ultralytics
+    (about 350 MiB each; BENCHMARKS.md, Ray engine overhead)."""
+
+    name = "objects"
+
+    def __init__(self, actor: Any, config: ObjectsConfig, camera_id: str) -> None:
+        from detector.analyzers.objects.analyzer import check_class_map
+
+        self._ray = import_ray()
+        self.actor = actor
+        self.camera_id = camera_id
+        self.instance = f"{os.getpid()}-{time.time_ns()}"
+        """This run of the camera: a restarted camera starts a fresh tracker in the actor."""
+        check_class_map(config, _actor_names(self._ray, actor))
+
+    def analyze(self, frame: Frame) -> Detections:
+        if frame.image_bgr is None:
+            raise ValueError(
+                f"camera {frame.camera_id} frame {frame.index}: the objects analyzer needs "
+                "decoded images, got a timestamp-only frame"
+            )
+        ref = self.actor.analyze.remote(self.camera_id, self.instance, frame.image_bgr)
+        detections: Detections = self._ray.get(ref)
+        return detections
+
+
 def shared_detector(config: ObjectsConfig, options: RayOptions) -> RemoteDetector:
     """A detector for one camera, backed by its node's shared model actor."""
     return RemoteDetector(node_model_actor(config, options), config)
@@ -180,8 +218,10 @@ def shared_detector(config: ObjectsConfig, options: RayOptions) -> RemoteDetecto
 
 def camera_analyzers(spec: WorkerSpec, *, on_ray: bool) -> list[Analyzer]:
     """The camera's analyzers; on Ray, with ``ray.shared_model`` (the default) and an objects
-    model configured, the objects analyzer asks the node's model actor instead of loading one."""
+    model configured, the node's model actor does the objects analyzer's work."""
     objects = spec.analyzers.objects
     if on_ray and spec.ray.shared_model and objects is not None:
-        return build_analyzers(spec.scene, spec.analyzers, shared_detector(objects, spec.ray))
+        actor = node_model_actor(objects, spec.ray)
+        analyzer = NodeObjectsAnalyzer(actor, objects, spec.camera_id)
+        return build_analyzers(spec.scene, spec.analyzers, objects_analyzer=analyzer)
     return build_analyzers(spec.scene, spec.analyzers)

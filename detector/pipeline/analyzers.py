@@ -76,15 +76,20 @@ def build_analyzers(
     scene: SceneConfig,
     settings: AnalyzerSettings | None = None,
     detector: Detector | None = None,
+    *,
+    objects_analyzer: Analyzer | None = None,
 ) -> list[Analyzer]:
     """Fresh analyzers for one camera: only those the scene's enabled rules can use.
 
     ``detector`` is an objects model already loaded, shared by the cameras of a run so its
-    weights sit in memory once.
+    weights sit in memory once; ``objects_analyzer`` replaces the objects analyzer altogether
+    (the node's model actor under Ray).
     """
     settings = settings or AnalyzerSettings()
     analyzers: list[Analyzer] = []
-    if settings.objects is not None:
+    if objects_analyzer is not None:
+        analyzers.append(objects_analyzer)
+    elif settings.objects is not None:
         from detector.analyzers.objects import ObjectsAnalyzer  # loads torch: only when used
 
         analyzers.append(ObjectsAnalyzer(settings.objects, detector))

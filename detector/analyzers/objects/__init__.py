@@ -23,18 +23,15 @@ from detector.analyzers.objects.errors import DeviceError, ModelError, UnsafeMod
 if TYPE_CHECKING:
     from detector.analyzers.objects.analyzer import ObjectsAnalyzer
     from detector.analyzers.objects.backends import Detector, UltralyticsDetector, open_detector
-    from detector.analyzers.objects.inference import (
-        InferenceSettings,
-        YoloV5Detector,
-        load_yolov5_checkpoint,
-    )
+    from detector.analyzers.objects.inference import YoloV5Detector, load_yolov5_checkpoint
+    from detector.analyzers.objects.settings import InferenceSettings
 
 _LAZY = {
     "ObjectsAnalyzer": "analyzer",
     "Detector": "backends",
     "UltralyticsDetector": "backends",
     "open_detector": "backends",
-    "InferenceSettings": "inference",
+    "InferenceSettings": "settings",
     "YoloV5Detector": "inference",
     "load_yolov5_checkpoint": "inference",
 }

@@ -22,8 +22,9 @@ import torch
 from detector.analyzers.objects.classmap import RawDetections
 from detector.analyzers.objects.device import check_runtime_device, resolve_device
 from detector.analyzers.objects.errors import ModelError, UnsafeModelError, one_line
-from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
+from detector.analyzers.objects.inference import load_yolov5_checkpoint
 from detector.analyzers.objects.safe_pickle import python3_name
+from detector.analyzers.objects.settings import InferenceSettings
 from detector.sources.frames import ImageBGR
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from torch import Tensor
 from torchvision.ops import batched_nms  # type: ignore[import-untyped]
 
 from detector.analyzers.objects.classmap import RawDetections
+from detector.analyzers.objects.settings import InferenceSettings
 from detector.analyzers.objects.yolov5 import YoloV5Network, load_yolov5_network
 from detector.sources.frames import ImageBGR
 
@@ -20,16 +21,6 @@ STRIDE = 32
 """The coarsest YOLOv5 level: letterboxed sides are multiples of it."""
 PAD_VALUE = 114
 """The grey YOLOv5 was trained to see in letterbox borders."""
-
-
-@dataclass(frozen=True)
-class InferenceSettings:
-    """How one frame is run: size of the longer side, thresholds, detection cap."""
-
-    imgsz: int = 640
-    min_confidence: float = 0.25
-    iou_threshold: float = 0.45
-    max_detections: int = 300
 
 
 @dataclass(frozen=True)

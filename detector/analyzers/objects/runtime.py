@@ -43,7 +43,7 @@ from detector.analyzers.objects.backends import Detector, is_openvino_folder, op
 from detector.analyzers.objects.config import ObjectsConfig
 from detector.analyzers.objects.device import resolve_device, runtime_device_problem
 from detector.analyzers.objects.errors import ModelError
-from detector.analyzers.objects.inference import InferenceSettings
+from detector.analyzers.objects.settings import InferenceSettings
 
 log = logging.getLogger(__name__)
 

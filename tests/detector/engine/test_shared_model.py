@@ -13,13 +13,15 @@ import torch
 
 from detector.analyzers.detections import Detections
 from detector.analyzers.objects import DeviceError, ModelError, ObjectsAnalyzer, ObjectsConfig
-from detector.analyzers.objects.inference import InferenceSettings, load_yolov5_checkpoint
+from detector.analyzers.objects.inference import load_yolov5_checkpoint
+from detector.analyzers.objects.settings import InferenceSettings
 from detector.engine.backends import RayBackend
 from detector.engine.batch_detect import detect_many
 from detector.engine.model_server import inference_settings
 from detector.engine.options import RayOptions
 from detector.engine.shared_model import (
     ACTOR_PREFIX,
+    NodeObjectsAnalyzer,
     RemoteDetector,
     camera_analyzers,
     counts_line,
@@ -135,7 +137,31 @@ def test_the_proxy_finds_what_the_local_analyzer_finds(
         assert_same(proxy.analyze(frame), local.analyze(frame))
 
 
-def test_a_camera_on_ray_with_a_shared_model_builds_the_proxy(
+def test_the_node_analyzer_gives_what_the_local_analyzer_gives_track_ids_included(
+    cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    tracked = config.model_copy(update={"track": True})
+    actor = node_model_actor(tracked, RayOptions())
+    cameras = {c: NodeObjectsAnalyzer(actor, tracked, c) for c in ("cam-a", "cam-b")}
+    local = {c: ObjectsAnalyzer(tracked) for c in cameras}
+    # The same bus, a little further each frame: tracks confirm and keep their ids.
+    moving = [np.ascontiguousarray(np.roll(frames[0], 6 * k, axis=1)) for k in range(4)]
+    for index, image in enumerate(moving):
+        for camera in cameras:  # each camera's tracker is its own, in the actor too
+            shared = cameras[camera].analyze(make_frame(image, index))
+            alone = local[camera].analyze(make_frame(image, index))
+            assert_same(shared, alone)
+            assert list(shared.tracker_id) == list(alone.tracker_id)
+    assert max(shared.tracker_id) > 0  # tracks were confirmed, not only -1 everywhere
+    # A restarted camera starts its tracker afresh, as a restarted local analyzer does.
+    again = NodeObjectsAnalyzer(actor, tracked, "cam-a")
+    first = again.analyze(make_frame(moving[0], 0))
+    assert list(first.tracker_id) == list(
+        ObjectsAnalyzer(tracked).analyze(make_frame(moving[0], 0)).tracker_id
+    )
+
+
+def test_a_camera_on_ray_with_a_shared_model_hands_its_objects_to_the_node(
     cluster: None, config: ObjectsConfig, tmp_path: Path
 ) -> None:
     cameras = write_cameras(tmp_path, BUS_JPG, ["cam-a", "cam-b"])
@@ -144,15 +170,15 @@ def test_a_camera_on_ray_with_a_shared_model_builds_the_proxy(
     cameras.write_text(model + text.replace("ray: {num_cpus: 0.5}", "ray: {shared_model: false}"))
     specs = load_specs(cameras)
 
-    def objects_detector(camera_id: str, *, on_ray: bool) -> object:
+    def objects_analyzer(camera_id: str, *, on_ray: bool) -> object:
         analyzers = camera_analyzers(specs[camera_id], on_ray=on_ray)
-        found = [a for a in analyzers if isinstance(a, ObjectsAnalyzer)]
+        found = [a for a in analyzers if a.name == "objects"]
         assert len(found) == 1
-        return found[0].detector
+        return found[0]
 
-    assert isinstance(objects_detector("cam-a", on_ray=True), RemoteDetector)
-    assert not isinstance(objects_detector("cam-a", on_ray=False), RemoteDetector)
-    assert not isinstance(objects_detector("cam-b", on_ray=True), RemoteDetector)
+    assert isinstance(objects_analyzer("cam-a", on_ray=True), NodeObjectsAnalyzer)
+    assert isinstance(objects_analyzer("cam-a", on_ray=False), ObjectsAnalyzer)
+    assert isinstance(objects_analyzer("cam-b", on_ray=True), ObjectsAnalyzer)
 
 
 def test_stopping_the_engine_ends_the_node_model_actors(
@@ -225,3 +251,47 @@ def test_a_node_model_that_cannot_load_is_one_line_for_the_camera(
     assert str(raised.value) == (
         f"the node's objects model did not start: {tmp_path / 'missing.pt'}: model file not found"
     )
+
+
+LEAN_CAMERA = """
+import sys
+import numpy as np
+import ray
+from detector.analyzers.objects import ObjectsConfig
+from detector.analyzers.objects.classmap import RawDetections
+from detector.engine.model_server import ModelServer
+from detector.engine.shared_model import NodeObjectsAnalyzer
+from detector.engine.worker import CameraWorker
+from detector.sources.frames import Frame
+
+class NodeModel:  # the node's loaded model, in the model actor's process
+    names = ("person", "car")
+    def detect(self, image_bgr, settings):
+        box = np.array([[10, 10, 50, 90]], np.float32)
+        return RawDetections(box, np.array([0.9], np.float32), ("person",))
+
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+config = ObjectsConfig(model_path="yolov5n.pt", track=False)
+actor = ray.remote(ModelServer).remote(config, detector=NodeModel())
+camera = NodeObjectsAnalyzer(actor, config, "cam-a")
+image = np.zeros((120, 160, 3), np.uint8)
+for index in range(3):
+    frame = Frame("cam-a", index, float(index), 0, None, index == 0, image)
+    assert list(camera.analyze(frame).labels) == ["person"]
+print(sorted(m for m in ("torch", "ultralytics", "torchvision") if m in sys.modules))
+ray.shutdown()
+"""
+
+
+def test_a_camera_using_its_nodes_model_does_not_load_torch() -> None:
+    # torch and Ultralytics cost a camera process about 350 MiB (BENCHMARKS.md, Ray engine
+    # overhead); with the node's shared model a camera has no use for them. A process of its
+    # own: this one has torch loaded already.
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", LEAN_CAMERA], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -13,8 +13,8 @@ from detector.analyzers.objects import runtime
 from detector.analyzers.objects.classmap import RawDetections
 from detector.analyzers.objects.config import ObjectsConfig
 from detector.analyzers.objects.errors import ModelError
-from detector.analyzers.objects.inference import InferenceSettings
 from detector.analyzers.objects.runtime import Runtime, fastest, open_runtime
+from detector.analyzers.objects.settings import InferenceSettings
 from detector.sources.frames import ImageBGR
 
 
