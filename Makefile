@@ -58,3 +58,10 @@ clean:
 .PHONY: bench-cameras
 bench-cameras: $(STAMP_RUN)
 	$(BIN)/python benchmarks/camera_cost.py
+
+# The Ray engine's own CPU and memory per camera actor and per node (BENCHMARKS.md); needs Ray
+# (the dev extras), reads ../shared/data/clips and ../shared/models, writes var/bench-ray.
+# About 3 minutes.
+.PHONY: bench-ray
+bench-ray: $(STAMP_DEV)
+	$(BIN)/python benchmarks/ray_engine_cost.py
