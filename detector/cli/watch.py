@@ -101,7 +101,7 @@ def watch_command(
         typer.Option(
             help="--engine ray or processes, with --api: also run the cameras the service "
             "assigns to this group (PUT /api/v1/cameras/{id}/stream); adding or removing one "
-            "there takes effect within seconds. Default: the group named default."
+            "there takes effect within seconds. Without it, only the file's cameras run."
         ),
     ] = None,
 ) -> None:
@@ -136,8 +136,8 @@ def watch_command(
     config, cameras = load_watch(cameras_file)
     if not cameras:
         raise StreetOrderError(
-            f"{cameras_file}: lists no cameras (an empty list is for --engine ray --api or "
-            "--engine processes --api, which run the cameras the service assigns)"
+            f"{cameras_file}: lists no cameras (an empty list is for --engine ray or processes "
+            "with --api and --group, which run the cameras the service assigns to the group)"
         )
     service = None
     if api is not None:

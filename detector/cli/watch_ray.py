@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from detector.outbox.camera_reports import CameraReport, CameraReporter
 
 RELOAD_EVERY_S = 2.0
+STREAMS_TIMEOUT_S = 5.0
 
 
 def ray_table(rows: list[CameraStatus], note: str | None = None, *, engine: str = "Ray") -> Table:
@@ -75,10 +76,12 @@ def watch_on_ray(
         engine = CameraEngine(
             cameras_file, api_url=api, api_key=api_key, streams=streams, backend=backend
         )
-        engine.start()
-        reporter = _reporter(engine, api, api_key)
+        reporter = None
         rows: list[CameraStatus] = []
         try:
+            # Inside the try: cameras started before an interruption are stopped too.
+            engine.start()
+            reporter = _reporter(engine, api, api_key)
             rows = _live(engine, seconds)
         except KeyboardInterrupt:
             console().print("stopping…")
@@ -105,7 +108,7 @@ def _service_streams(
     from detector.engine.specs import load_watch_specs
     from detector.errors import StreetOrderError
     from detector.outbox.client import ServiceClient
-    from detector.pipeline.streams import DEFAULT_GROUP, GROUP_PATTERN
+    from detector.pipeline.streams import GROUP_PATTERN
 
     config, specs = load_watch_specs(cameras_file)
     if group is not None and api is None:
@@ -114,14 +117,16 @@ def _service_streams(
         raise StreetOrderError(
             f"--group {group!r}: letters, digits and _ . - only, at most 64 characters"
         )
-    if api is None:
+    if group is None:
         if not specs:
             raise StreetOrderError(
-                f"{cameras_file}: lists no cameras, and without --api no service assigns any"
+                f"{cameras_file}: lists no cameras, and without --api and --group no service "
+                "assigns any"
             )
         return None
-    client = ServiceClient(api, api_key or "", timeout_s=config.outbox.timeout_s)
-    return ServiceStreams(client, group or DEFAULT_GROUP, config.out.resolve())
+    # Short: the live table waits while the service is asked.
+    client = ServiceClient(api or "", api_key or "", timeout_s=STREAMS_TIMEOUT_S)
+    return ServiceStreams(client, group, config.out.resolve())
 
 
 def _reporter(engine: CameraEngine, api: str | None, api_key: str | None) -> CameraReporter | None:

@@ -67,6 +67,8 @@ class CameraEngine:
         """The statuses of the last ``poll`` (the health reporter reads them)."""
         self.reload_error: str | None = None
         self.streams_error: str | None = None
+        self.start_errors: dict[str, str] = {}
+        """Cameras the backend refused to start, with the reason; tried again on a change."""
         self._retired: list[CameraStatus] = []
         """Final statuses of cameras taken out since the health reporter last took them."""
         self._retired_lock = threading.Lock()
@@ -79,8 +81,9 @@ class CameraEngine:
     @property
     def note(self) -> str | None:
         """What the live table should say about the camera list, if anything."""
-        notes = [n for n in (self.reload_error, self.streams_error, self.backend.caption()) if n]
-        return " · ".join(notes) or None
+        notes = [self.reload_error, self.streams_error, *self.start_errors.values()]
+        shown = [n for n in (*notes, self.backend.caption()) if n]
+        return " · ".join(shown) or None
 
     def start(self) -> None:
         if self.streams is not None:
@@ -121,7 +124,14 @@ class CameraEngine:
         return changed
 
     def _start(self, spec: WorkerSpec) -> None:
-        self.cameras[spec.camera_id] = CameraActor(spec, self.backend.start(spec, self.policy))
+        try:
+            handle = self.backend.start(spec, self.policy)
+        except (ValueError, TypeError) as exc:  # settings the backend refuses: this camera only
+            self.start_errors[spec.camera_id] = f"camera {spec.camera_id} not started: {exc}"
+            log.error("%s", self.start_errors[spec.camera_id])
+            return
+        self.start_errors.pop(spec.camera_id, None)
+        self.cameras[spec.camera_id] = CameraActor(spec, handle)
         log.info("camera %s: started (%s)", spec.camera_id, self.backend.label)
 
     def poll(self) -> list[CameraStatus]:
@@ -161,11 +171,17 @@ class CameraEngine:
         if not changed:
             return None
         wanted = self._wanted()
+        self.start_errors = {k: v for k, v in self.start_errors.items() if k in wanted}
         diff = diff_cameras({k: c.spec for k, c in self.cameras.items()}, wanted)
         # A changed camera's old actor lets go of its spool before the new one opens it.
         stopped = self._stop([*diff.removed, *diff.changed])
         with self._retired_lock:
-            self._retired += [row for row in stopped if row.camera_id in diff.removed]
+            # Taken out for good, whether or not it answered the stop in time.
+            self._retired += [
+                row.model_copy(update={"state": WorkerState.STOPPED})
+                for row in stopped
+                if row.camera_id in diff.removed
+            ]
         for camera_id in (*diff.added, *diff.changed):
             self._start(wanted[camera_id])
         if not diff.empty:

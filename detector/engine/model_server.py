@@ -46,8 +46,8 @@ def inference_settings(config: ObjectsConfig) -> InferenceSettings:
 class ModelServer:
     """Loads ``config``'s model once; ``detect`` micro-batches the frames of all callers.
 
-    Returns raw detections: class maps and trackers stay in each camera (a tracker holds that
-    camera's identities), exactly where the local objects analyzer applies them. ``device``,
+    ``detect`` returns raw detections (the camera applies its class map and tracker);
+    ``analyze`` applies them here, per camera, so a camera process needs no torch. ``device``,
     when given, replaces the config's: the device Ray gave the actor (``shared_model``)."""
 
     def __init__(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
 from detector.sources.config import StrictModel
+
+RAY_STEP = 0.0001
+"""Ray refuses a resource amount finer than this."""
+RAY_OWN_RESOURCES = frozenset({"CPU", "GPU", "memory", "object_store_memory"})
+ResourceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")]
 
 
 class RayOptions(StrictModel):
@@ -14,7 +19,7 @@ class RayOptions(StrictModel):
 
     num_cpus: float = Field(
         1.0,
-        gt=0.0,
+        ge=RAY_STEP,
         le=64.0,
         description="CPUs reserved for the camera's actor (decode, analysis, outbox); "
         "fractions let several light cameras share a core.",
@@ -30,11 +35,27 @@ class RayOptions(StrictModel):
         "about 145 at 1080p; BENCHMARKS.md, Ray engine overhead): Ray places it on a node "
         "with that much left unreserved; null: none reserved.",
     )
-    resources: dict[str, float] = Field(
+    resources: dict[ResourceName, Annotated[float, Field(ge=RAY_STEP, le=1_000_000.0)]] = Field(
         default_factory=dict,
         description="Custom Ray resources, e.g. {district_east: 1} to keep a camera near its "
-        "recorder.",
+        "recorder (CPUs, GPUs and memory have their own keys).",
     )
+
+    @field_validator("num_gpus", "model_num_gpus")
+    @classmethod
+    def _none_or_a_step(cls, value: float) -> float:
+        if 0.0 < value < RAY_STEP:
+            raise ValueError(f"0, or at least {RAY_STEP} (Ray counts no finer)")
+        return value
+
+    @field_validator("resources")
+    @classmethod
+    def _custom_only(cls, value: dict[str, float]) -> dict[str, float]:
+        own = sorted(RAY_OWN_RESOURCES & value.keys())
+        if own:
+            raise ValueError(f"{', '.join(own)}: use num_cpus, num_gpus and memory_mb instead")
+        return value
+
     replay_speed: float | None = Field(
         None,
         gt=0.0,
@@ -54,6 +75,15 @@ class RayOptions(StrictModel):
         le=8.0,
         description="GPUs the node's shared model actor asks for, on nodes that have GPUs "
         "(the first camera on a node to start it decides).",
+    )
+    model_actors: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Model actors per node, each serving the cameras its share of camera ids "
+        "falls to: one actor does a frame's letterbox, NMS and tracking one at a time (about "
+        "5 ms on a CPU core), so more than about 130 YOLO cameras on a node need more than one "
+        "(docs/scaling.md). Each loads the model once.",
     )
     placement: Literal["spread", "pack"] = Field(
         "spread",

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import time
+import zlib
 from typing import TYPE_CHECKING, Any
 
 from detector.analyzers.objects.config import ObjectsConfig
@@ -25,12 +26,22 @@ if TYPE_CHECKING:
 
 ACTOR_PREFIX = "streetorder-model-"
 MODEL_CPUS = 1.0
+MODEL_ANSWER_S = 300.0
+"""A model actor that has not answered a camera in this long will not: the camera fails with
+one line rather than show "running" with no frames."""
 
 
-def model_actor_name(node_id: str, config: ObjectsConfig) -> str:
-    """``streetorder-model-<node id>-<config digest>``: a changed model gets a new actor."""
+def model_actor_name(node_id: str, config: ObjectsConfig, index: int = 0) -> str:
+    """``streetorder-model-<node id>-<config digest>[-<index>]``: a changed model gets a new
+    actor; the second and later actors of a node (``ray.model_actors``) carry their index."""
     digest = hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:8]
-    return f"{ACTOR_PREFIX}{node_id}-{digest}"
+    return f"{ACTOR_PREFIX}{node_id}-{digest}" + (f"-{index}" if index else "")
+
+
+def model_actor_index(camera_id: str, actors: int) -> int:
+    """Which of a node's ``actors`` model actors serves the camera: the same one on every
+    start (its tracker lives there), spread evenly over many cameras."""
+    return zlib.crc32(camera_id.encode()) % actors
 
 
 def _node_gpus(ray: Any, node_id: str) -> float:
@@ -63,8 +74,9 @@ def model_placement(
     raise DeviceError(f"{config.model_path}: device {config.device}: {why}")
 
 
-def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
-    """The model actor on the node this runs on, started by the first camera that asks.
+def node_model_actor(config: ObjectsConfig, options: RayOptions, camera_id: str = "") -> Any:
+    """The camera's model actor on the node this runs on (one of ``options.model_actors``),
+    started by the first camera that asks.
 
     Detached so that it outlives the camera that happened to start it; ``RayEngine.stop``
     ends it with the cameras (``stop_model_actors``)."""
@@ -76,7 +88,9 @@ def node_model_actor(config: ObjectsConfig, options: RayOptions) -> Any:
     return (
         ray.remote(ModelServer)
         .options(
-            name=model_actor_name(node_id, config),
+            name=model_actor_name(
+                node_id, config, model_actor_index(camera_id, options.model_actors)
+            ),
             get_if_exists=True,
             lifetime="detached",
             max_restarts=-1,
@@ -153,7 +167,12 @@ def _actor_names(ray: Any, actor: Any) -> tuple[str, ...]:
     """The model's class names, asked of the node's model actor; a model that could not load
     there is one line for the camera."""
     try:
-        return tuple(ray.get(actor.names.remote()))
+        return tuple(ray.get(actor.names.remote(), timeout=MODEL_ANSWER_S))
+    except ray.exceptions.GetTimeoutError:
+        raise ModelError(
+            f"the node's objects model did not answer within {MODEL_ANSWER_S:g} s: it waits for "
+            "room on this node (a GPU another watch holds?) or its model is still loading"
+        ) from None
     except ray.exceptions.RayActorError as exc:
         if not exc.actor_init_failed:
             raise
@@ -221,7 +240,7 @@ def camera_analyzers(spec: WorkerSpec, *, on_ray: bool) -> list[Analyzer]:
     model configured, the node's model actor does the objects analyzer's work."""
     objects = spec.analyzers.objects
     if on_ray and spec.ray.shared_model and objects is not None:
-        actor = node_model_actor(objects, spec.ray)
+        actor = node_model_actor(objects, spec.ray, spec.camera_id)
         analyzer = NodeObjectsAnalyzer(actor, objects, spec.camera_id)
         return build_analyzers(spec.scene, spec.analyzers, objects_analyzer=analyzer)
     return build_analyzers(spec.scene, spec.analyzers)

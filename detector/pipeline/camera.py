@@ -16,6 +16,7 @@ from detector.evidence.recorder import EvidenceRecorder
 from detector.incidents.record import IncidentRecord
 from detector.outbox.errors import OutboxError
 from detector.pipeline.incident_log import IncidentLog
+from detector.pipeline.sightings import SightingsFile
 from detector.rules.scene import SceneConfig
 from detector.rules.street import FrameEvidence, SceneRules
 from detector.rules.tracker import EventKind, IncidentEvent, IncidentTracker
@@ -50,7 +51,9 @@ class CameraPipeline:
 
     Results go to ``out_dir``: ``incidents.jsonl`` and ``bundles/<incident id>/``; with an
     ``outbox``, every state of every incident and every bundle written also go there. The
-    ticket service keeps UTC times only, so a recording needs ``started_at`` to use one.
+    ticket service keeps UTC times only, so a recording needs ``started_at`` to use one. A
+    live camera also keeps ``sightings.json`` (when it last saw each open incident), from
+    which its next run resumes them.
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class CameraPipeline:
         self.tracker = IncidentTracker(scene, live=utc)
         self._resume: list[IncidentRecord] | None = None
         """Live incidents an earlier run left open, resumed at this run's first frame."""
+        self.sightings = SightingsFile(out_dir / "sightings.json") if live else None
         if live:
             self._resume = [
                 r for r in self.log.incidents if r.camera == camera.id and r.ended_at is None
@@ -120,6 +124,9 @@ class CameraPipeline:
         finally:
             self.recorder.close()
             self._note_failed_bundles()
+            # Only after a frame: a run that saw none must keep the earlier run's sightings.
+            if self.sightings is not None and self.stats.last_time is not None:
+                self.sightings.save(self.stats.last_time, self.tracker.open_sightings())
         return [record for i in self._touched if (record := self.log.get(i)) is not None]
 
     def process(self, frame: Frame) -> list[IncidentEvent]:
@@ -137,6 +144,8 @@ class CameraPipeline:
         self._handle(events, frame)
         if self._unbundled:
             self._bundle_resumed(frame)
+        if self.sightings is not None:
+            self.sightings.note(frame.clock_s, self.tracker.open_sightings())
         return events
 
     def _resume_open(self, records: list[IncidentRecord], t_s: float) -> None:
@@ -146,9 +155,11 @@ class CameraPipeline:
         for record in records:
             if record.id in self._unbundled and record.bundle:
                 self.log.upsert(record.model_copy(update={"bundle": None}))
-        self.tracker.resume([self.log.get(r.id) or r for r in records], t_s)
+        last_seen_s = self.sightings.load() if self.sightings is not None else {}
+        self.tracker.resume([self.log.get(r.id) or r for r in records], t_s, last_seen_s)
         log.info(
-            "camera %s: %d incident(s) left open by its last run go on: %s",
+            "camera %s: %d incident(s) left open by its last run resumed from their last "
+            "sightings: %s",
             self.camera.id,
             len(records),
             ", ".join(r.id for r in records),
@@ -187,6 +198,7 @@ class CameraPipeline:
                 log.info("camera %s: %s raised (%s)", self.camera.id, incident.id, incident.type)
             elif event.kind is EventKind.ENDED:
                 self.stats.ended += 1
+                self._unbundled.discard(incident.id)  # never seen again: no later evidence
             previous = self.log.get(incident.id)
             if previous is not None and previous.bundle and not incident.bundle:
                 incident = incident.model_copy(update={"bundle": previous.bundle})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -48,6 +49,8 @@ class _Place:
     score: float
     scores: dict[str, float] = field(default_factory=dict)
     incident: IncidentRecord | None = None
+    resumed: bool = False
+    """Carried over from an earlier run and not observed since."""
 
 
 def _blend(old: BoxXYXY, new: BoxXYXY) -> BoxXYXY:
@@ -77,40 +80,58 @@ class IncidentTracker:
     def open_incidents(self) -> list[IncidentRecord]:
         return [p.incident for p in self._places if p.incident is not None]
 
-    def resume(self, open_incidents: list[IncidentRecord], t_s: float) -> None:
+    def open_sightings(self) -> dict[str, float]:
+        """When each open incident's evidence was last observed (clock seconds), by id."""
+        return {p.incident.id: p.last_seen_s for p in self._places if p.incident is not None}
+
+    def resume(
+        self, open_incidents: list[IncidentRecord], t_s: float, last_seen_s: Mapping[str, float]
+    ) -> None:
         """Carry on incidents a previous run of this camera left open (it died or was
-        stopped): evidence seen again at the same place continues them under their own ids,
-        and one not seen within ``clear_s`` of ``t_s`` (the first frame of this run) ends
-        then, as any other. Without this a restarted live camera would raise what it already
-        reported as a new incident, and leave the old one open for ever."""
+        stopped), each from its last sighting in ``last_seen_s`` (by id). Evidence seen again
+        at the same place within ``clear_s`` of that sighting continues an incident under its
+        own id; otherwise it ends at that sighting on the first update, as any other, and a
+        thing now at the same place is a new incident (a repeat within the cool-down). Call
+        before the first update of this run, whose clock is ``t_s``. Without this a restarted
+        live camera would raise what it already reported as a new incident, and leave the
+        old one open for ever."""
         if not self.live:
             raise ValueError("only live incidents (UTC times) can be resumed")
         for record in open_incidents:
             if record.camera != self.camera_id or record.ended_at is not None:
                 continue
+            assert record.raised_at is not None  # a live record always has raised_at
+            # Without a saved sighting, the raise is the last moment the record proves the
+            # thing was there; the first frame of this run proves nothing.
+            seen_s = last_seen_s.get(record.id, record.raised_at.timestamp())
             first = record.first_seen_at or record.raised_at
-            assert first is not None  # a live record always has raised_at
             place = _Place(
                 record.type,
                 record.zone or "",
                 record.box_xyxy,
                 since_s=first.timestamp(),
-                last_seen_s=t_s,
+                # A sighting after this run's first frame means the clock stepped back.
+                last_seen_s=min(seen_s, t_s),
                 score=record.score,
                 scores=dict(record.scores),
                 incident=record,
+                resumed=True,
             )
             self._places.append(place)
             self._ids.add(record.id)
 
     def seen_at(self, t_s: float) -> list[IncidentRecord]:
-        """Open incidents whose evidence was observed at ``t_s``."""
-        return [p.incident for p in self._places if p.incident and p.last_seen_s == t_s]
+        """Open incidents whose evidence was observed at ``t_s`` (by this run)."""
+        return [
+            p.incident
+            for p in self._places
+            if p.incident and not p.resumed and p.last_seen_s == t_s
+        ]
 
     def update(self, observations: list[Observation], t_s: float) -> list[IncidentEvent]:
         events: list[IncidentEvent] = []
         for obs in observations:
-            place = self._match(obs)
+            place = self._match(obs, t_s)
             if place is None:
                 since_s = max(obs.since_s, t_s - NEW_PLACE_BACKDATE_S)
                 self._places.append(
@@ -124,8 +145,15 @@ class IncidentTracker:
             events.extend(self._advance(place, t_s))
         return events
 
-    def _match(self, obs: Observation) -> _Place | None:
-        same_type = [p for p in self._places if p.type == obs.type]
+    def _match(self, obs: Observation, t_s: float) -> _Place | None:
+        # A resumed place unseen for clear_s ended while the camera was down (_advance ends
+        # it at its last sighting): what is there now is a new thing, not its continuation.
+        same_type = [
+            p
+            for p in self._places
+            if p.type == obs.type
+            and not (p.resumed and t_s - p.last_seen_s >= self.scene.rule(p.type).clear_s)
+        ]
         scored = [(pair_iou(p.box, obs.box_xyxy), i) for i, p in enumerate(same_type)]
         best = max(scored, default=(0.0, -1))
         if best[0] >= SAME_PLACE_IOU:
@@ -141,6 +169,7 @@ class IncidentTracker:
     def _refresh(self, place: _Place, obs: Observation, t_s: float) -> None:
         place.box = _blend(place.box, obs.box_xyxy)
         place.last_seen_s = t_s
+        place.resumed = False
         place.score = max(place.score, obs.score)
         if place.incident is None:
             # An analyzer that restarted its stillness (the content changed in place) restarts

@@ -49,6 +49,7 @@ def _admin(service: Service) -> httpx.Client:
 def _stream(clip: Path) -> dict[str, object]:
     return {
         "source": str(clip),
+        "group": "default",
         "started_at": "2026-11-27T08:00:00+08:00",
         "sampling": {"mode": "rate", "rate_fps": 2},
         "ray": SLOW,

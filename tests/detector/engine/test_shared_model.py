@@ -295,3 +295,23 @@ def test_a_camera_using_its_nodes_model_does_not_load_torch() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_node_with_two_model_actors_serves_each_camera_from_its_own_one(
+    cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
+) -> None:
+    options = RayOptions(model_actors=2)
+    cameras = {
+        c: NodeObjectsAnalyzer(node_model_actor(config, options, c), config, c)
+        for c in (
+            "cam-a",
+            "cam-d",  # the other actor: model_actor_index("cam-d", 2) == 1
+        )
+    }
+    for camera in cameras.values():
+        assert len(camera.analyze(make_frame(frames[0], 0))) > 0
+    counts = model_counts()
+    node = ray.get_runtime_context().get_node_id()
+    names = [model_actor_name(node, config, i).removeprefix(ACTOR_PREFIX) for i in (0, 1)]
+    assert all(counts[name].requests >= 1 for name in names)  # each did its camera's frame
+    assert cameras["cam-a"].actor._actor_id != cameras["cam-d"].actor._actor_id

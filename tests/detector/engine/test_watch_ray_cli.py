@@ -88,9 +88,18 @@ def test_processes_run_without_ray_installed(
             ["--engine", "ray", "--group", "east side", "--api", "http://t:1", "--api-key", "k"],
             "error: --group 'east side': letters, digits and _ . - only, at most 64 characters",
         ),
-        ([], [], "lists no cameras (an empty list is for --engine ray --api"),
-        ([], ["--engine", "ray"], "lists no cameras, and without --api no service assigns any"),
-        ([], ["--engine", "processes"], "lists no cameras, and without --api no service"),
+        (
+            [],
+            [],
+            "lists no cameras (an empty list is for --engine ray or processes with --api",
+        ),
+        ([], ["--engine", "ray"], "lists no cameras, and without --api and --group no service"),
+        ([], ["--engine", "processes"], "lists no cameras, and without --api and --group no"),
+        (
+            [],
+            ["--engine", "ray", "--api", "http://t:1", "--api-key", "k"],
+            "lists no cameras, and without --api and --group no service assigns any",
+        ),
     ],
 )
 def test_argument_mistakes_are_one_line_before_anything_starts(

@@ -110,6 +110,12 @@ def test_a_restarted_live_camera_goes_on_with_the_incident_it_left_open(
         first = CameraPipeline(camera, scene, build_analyzers(scene), tmp_path, keep_going=True)
         _run_until(first, lambda: first.stats.raised > 0, 30)
         (raised,) = first.log.incidents
+        # Where the next run resumes it from: its last sighting, not the restart.
+        sightings = json.loads((tmp_path / "sightings.json").read_text())
+        assert list(sightings["last_seen_s"]) == [raised.id]
+        assert raised.raised_at is not None
+        last_seen_s = sightings["last_seen_s"][raised.id]
+        assert raised.raised_at.timestamp() <= last_seen_s <= sightings["clock_s"]
         # The camera died before its evidence was written.
         shutil.rmtree(tmp_path / "bundles" / raised.id)
 

@@ -176,35 +176,60 @@ def _open_live_incident(t0: float) -> Any:
     return raised
 
 
+RESTART = 1_800_000_600.0
+NEARBY = (101.0, 100.0, 161.0, 150.0)
+
+
 @pytest.mark.parametrize(
-    ("seen_again", "expected"),
+    ("last_seen_ago_s", "seen_again", "expected"),
     [
-        # Still there after the restart: the same incident goes on, nothing new is raised.
-        (True, [EventKind.UPDATED]),
-        # Gone: the incident the dead run left open ends once clear_s passes unseen.
-        (False, [EventKind.ENDED]),
+        # Seen just before the restart and still there: the same incident goes on.
+        (1.0, True, [(0.0, EventKind.UPDATED)]),
+        # Gone: it ends once clear_s (5 s) passes after its last sighting, at that sighting.
+        (2.0, False, [(3.0, EventKind.ENDED)]),
+        # Stopped long ago: it ends at once at its old sighting, and the thing there now is a
+        # new incident once it dwells, a repeat of the old one within the cool-down.
+        (30.0, True, [(0.0, EventKind.ENDED), (10.0, EventKind.RAISED)]),
+        # No saved sighting: the raise (590 s before the restart) stands for it.
+        (None, False, [(0.0, EventKind.ENDED)]),
     ],
 )
-def test_a_restarted_live_camera_carries_on_what_its_last_run_left_open(
-    seen_again: bool, expected: list[EventKind]
+def test_a_restarted_live_camera_carries_on_from_each_incidents_last_sighting(
+    last_seen_ago_s: float | None, seen_again: bool, expected: list[tuple[float, EventKind]]
 ) -> None:
-    t0 = 1_800_000_000.0
-    raised = _open_live_incident(t0)
-    restart = t0 + 600
+    raised = _open_live_incident(1_800_000_000.0)
+    sightings = {} if last_seen_ago_s is None else {raised.id: RESTART - last_seen_ago_s}
     after = IncidentTracker(scene(), live=True)
-    after.resume([raised], restart)
+    after.resume([raised], RESTART, sightings)
     events = []
     for k in range(12):
         # A restarted analyzer has its own idea of when the stillness began.
-        observed = [seen(box=(101.0, 100.0, 161.0, 150.0), since=restart)] if seen_again else []
-        events += after.update(observed, restart + k)
-    assert [e.kind for e in events][:1] == expected
-    assert {e.incident.id for e in events} == {raised.id}
-    assert EventKind.RAISED not in {e.kind for e in events}
-    if not seen_again:
-        (ended,) = [e.incident for e in events]
-        assert ended.ended_at is not None and ended.ended_at.timestamp() == restart
-        assert ended.raised_at == raised.raised_at
+        observed = [seen(box=NEARBY, since=RESTART)] if seen_again else []
+        events += [(float(k), e.kind, e.incident) for e in after.update(observed, RESTART + k)]
+    first_at = {kind: k for k, kind, _ in reversed(events)}  # when each kind first happened
+    assert sorted((k, kind) for kind, k in first_at.items()) == expected
+    for _, kind, incident in events:
+        assert incident.raised_at == raised.raised_at or kind is EventKind.RAISED
+        if kind is EventKind.ENDED:
+            assert incident.id == raised.id
+            assert incident.ended_at is not None
+            assert incident.ended_at.timestamp() == RESTART - (last_seen_ago_s or 590.0)
+        if kind is EventKind.RAISED:
+            assert incident.id != raised.id and incident.repeat_of == raised.id
+        if kind is EventKind.UPDATED:
+            assert incident.id == raised.id
+
+
+@pytest.mark.parametrize("last_seen_ago_s", [1.0, 0.0, -5.0])
+def test_a_resumed_incident_is_not_seen_until_observed_again(last_seen_ago_s: float) -> None:
+    raised = _open_live_incident(1_800_000_000.0)
+    after = IncidentTracker(scene(), live=True)
+    after.resume([raised], RESTART, {raised.id: RESTART - last_seen_ago_s})
+    assert after.update([], RESTART) == []
+    assert after.seen_at(RESTART) == []  # no evidence bundle from a frame that may not show it
+    after.update([seen(box=NEARBY, since=RESTART)], RESTART + 1)
+    assert [i.id for i in after.seen_at(RESTART + 1)] == [raised.id]
+    assert after.open_sightings() == {raised.id: RESTART + 1}
 
 
 def test_only_this_cameras_open_live_incidents_are_resumed() -> None:
@@ -212,7 +237,7 @@ def test_only_this_cameras_open_live_incidents_are_resumed() -> None:
     tracker = IncidentTracker(scene(), live=True)
     ended = raised.model_copy(update={"ended_at": raised.raised_at})
     other = raised.model_copy(update={"camera": "cam-2", "id": "cam-2-x"})
-    tracker.resume([ended, other], 1_800_000_600.0)
+    tracker.resume([ended, other], RESTART, {})
     assert tracker.open_incidents == []
     with pytest.raises(ValueError, match="only live incidents"):
-        IncidentTracker(scene()).resume([raised], 0.0)
+        IncidentTracker(scene()).resume([raised], 0.0, {})
