@@ -24,23 +24,32 @@ CAMERA = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 ADMIN = Role.ADMIN.value
 ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in, or no valid X-API-Key."},
-    403: {"description": "Only admins change streams; only admins and nodes read them."},
+    403: {"description": "Only admins change or read one stream; nodes read their group's."},
     404: {"description": "No such camera registered, or it has no stream."},
 }
+PUT_ANSWERS = ANSWERS | {409: {"description": "Another admin assigned it at the same moment."}}
+LIST_ANSWERS = ANSWERS | {422: {"description": "A detector node asked without ?group=NAME."}}
 
 
 def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIRouter:
     router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
     caller_dependency: Callable[..., Caller] = make_caller(get_session, auth)
 
-    @router.get("/streams", response_model=list[AssignedStream], responses=ANSWERS)
+    @router.get("/streams", response_model=list[AssignedStream], responses=LIST_ANSWERS)
     def list_streams(
         session: Annotated[Session, Depends(get_session, scope="function")],
         caller: Annotated[Caller, Depends(caller_dependency)],
         group: Annotated[str | None, Query(pattern=GROUP_PATTERN)] = None,
     ) -> list[AssignedStream]:
-        """The streams of one watch group (or of all), sources in full: nodes and admins."""
+        """The streams of one watch group, sources in full: for its nodes and admins (only
+        admins may leave ``group`` out and see every group's)."""
         caller.require(NODE, ADMIN)
+        if group is None and caller.role == NODE:
+            # A node key would otherwise read every group's camera passwords at once.
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "detector nodes ask for one group's streams: ?group=NAME",
+            )
         return assigned_streams(session, group)
 
     @router.get("/{camera_id}/stream", response_model=AssignedStream, responses=ANSWERS)
@@ -49,13 +58,14 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         session: Annotated[Session, Depends(get_session, scope="function")],
         caller: Annotated[Caller, Depends(caller_dependency)],
     ) -> AssignedStream:
-        caller.require(NODE, ADMIN)
+        """One camera's stream, source in full: admins only (a node reads its group's)."""
+        caller.require(ADMIN)
         found = assigned_streams(session, camera_id=camera_id)
         if not found:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"camera {camera_id!r} has no stream")
         return found[0]
 
-    @router.put("/{camera_id}/stream", response_model=AssignedStream, responses=ANSWERS)
+    @router.put("/{camera_id}/stream", response_model=AssignedStream, responses=PUT_ANSWERS)
     def put_stream_route(
         camera_id: Annotated[str, Path(pattern=CAMERA)],
         spec: StreamSpec,

@@ -4,6 +4,7 @@ from fastapi import Request, status
 from fastapi.responses import JSONResponse
 
 from api.domain import DomainError, TransitionRefusedError, ValidationFailedError
+from api.services.camera_streams import StreamConflictError
 from api.services.tickets import NotFoundError
 from api.storage import BundleConflictError, BundleRejectedError
 
@@ -13,6 +14,7 @@ STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (BundleRejectedError, status.HTTP_422_UNPROCESSABLE_CONTENT),
     (TransitionRefusedError, status.HTTP_409_CONFLICT),
     (BundleConflictError, status.HTTP_409_CONFLICT),
+    (StreamConflictError, status.HTTP_409_CONFLICT),
 )
 """Any other domain error means the request conflicts with the current state: 409."""
 

@@ -11,23 +11,37 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.models import Camera, CameraStream, KeyPoint, Squad
-from api.domain import AuditEntry
+from api.domain import AuditEntry, DomainError
 from api.services import audit_log
 from api.services.tickets import NotFoundError
-from detector.pipeline.streams import AssignedStream, masked_source
+from detector.pipeline.streams import AssignedStream
 from detector.pipeline.streams import CameraStream as StreamSpec
 from detector.rules.scene import CameraInfo
+from detector.sources.locator import redact
 
-__all__ = ["AssignedStream", "StreamSpec", "assigned_streams", "put_stream", "remove_stream"]
+__all__ = [
+    "AssignedStream",
+    "StreamConflictError",
+    "StreamSpec",
+    "assigned_streams",
+    "put_stream",
+    "remove_stream",
+]
+
+
+class StreamConflictError(DomainError):
+    """Another request assigned the camera's stream between this one's look and its write
+    (HTTP 409): sending it again decides on what that one left."""
 
 
 def _audited(stream: dict[str, Any] | None) -> dict[str, Any] | None:
     if stream is None:
         return None
-    return stream | {"source": masked_source(str(stream["source"]))}
+    return stream | {"source": redact(str(stream["source"]))}
 
 
 def _audit(
@@ -75,7 +89,14 @@ def put_stream(
     row.revision += 1
     row.updated_at = now
     row.updated_by = actor
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # Two first assignments at once: both saw no row, the other one's insert won.
+        raise StreamConflictError(
+            f"camera {camera_id}'s stream was changed by someone else at the same moment; "
+            "send it again"
+        ) from None
     _audit(session, camera_id, before, values, actor=actor, now=now)
     return "created" if before is None else "updated"
 

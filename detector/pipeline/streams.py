@@ -8,9 +8,10 @@ point come from the camera's registration. Both become the same ``CameraConfig``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -26,7 +27,7 @@ from detector.sources.config import (
 
 GROUP_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 GroupName = Annotated[str, StringConstraints(pattern=GROUP_PATTERN)]
-DEFAULT_GROUP = "default"
+_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 class StreamSettings(BaseModel):
@@ -75,15 +76,20 @@ class CameraStream(StreamSettings):
     the zones and rules of its view."""
 
     group: GroupName = Field(
-        DEFAULT_GROUP,
         description="The watch that runs it: `streetorder watch --engine ray --group NAME` "
-        "(one per cluster or district).",
+        "(one per cluster or district). Always named: a camera never lands on a group by "
+        "default.",
     )
     scene: SceneLayout = Field(description="Zones and rules of the camera's view.")
 
     @model_validator(mode="after")
     def _source_the_nodes_can_open(self) -> CameraStream:
         # The service does not read the source; the cluster's nodes do, from any folder.
+        if _URL_START.match(self.source) and not _parses(self.source):
+            raise ValueError(
+                "source is not a URL the nodes can parse (no host, or a [ ] / ? or # in its user "
+                "name or password: write them as %5B %5D %2F %3F %23)"
+            )
         if not is_stream_url(self.source) and not Path(self.source).is_absolute():
             raise ValueError(
                 "source must be a stream URL (rtsp://, http://…) or an absolute path that every "
@@ -108,14 +114,12 @@ class AssignedStream(BaseModel):
         return self.stream.camera_config(self.camera.id, self.camera.name)
 
 
-def masked_source(source: str) -> str:
-    """``source`` with the password of its URL hidden, for audit logs and tables."""
+def _parses(url: str) -> bool:
+    # What urlsplit cannot take apart (an unclosed "[", a port that is not a number because a
+    # raw "/" or "#" cut the password short) would reach the nodes and the audit trail garbled.
     try:
-        parts = urlsplit(source)
-        password = parts.password
+        parts = urlsplit(url)
+        _ = parts.port  # raises when it is not a number
+        return bool(parts.hostname)
     except ValueError:
-        return source
-    if not password:
-        return source
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+        return False

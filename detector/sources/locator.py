@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import glob
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from detector.errors import SourceError
 
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "http", "https")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+CREDENTIAL_FIELDS = frozenset({"password", "passwd", "pass", "pwd", "token", "key", "auth"})
+"""Query (or path) fields whose values ``redact`` hides, compared case-insensitively: the
+names IP cameras and stream servers commonly take credentials under."""
+MASK = "***"
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
 
 class SourceKind(StrEnum):
@@ -36,16 +42,60 @@ class SourceLocation:
 
 
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, so credentials never reach logs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url.split("@", 1)[-1] if "@" in url else url
-    if parts.password is None:
+    """``url`` with its credentials replaced by ``***``, so they never reach logs, messages or
+    the audit trail: the password of ``user:password@host`` and the values of fields such as
+    ``password=`` or ``token=`` in its query (or its path: some cameras take them there).
+
+    Works on text, not on ``urlsplit``: a URL it cannot parse is still masked. Anything that
+    is not ``scheme://…`` (a file or an image folder) comes back as it is.
+    """
+    scheme = _SCHEME.match(url)
+    if scheme is None:
         return url
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return SplitResult(parts.scheme, f"{user}:***@{host}", parts.path, parts.query, "").geturl()
+    start = scheme.end()
+    end = _authority_end(url, start)
+    userinfo, at, host = url[start:end].rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = f"{userinfo.split(':', 1)[0]}:{MASK}"
+    path, question, query = url[end:].partition("?")
+    return (
+        url[:start]
+        + userinfo
+        + at
+        + host
+        + _mask_fields(path, "/&;")
+        + question
+        + _mask_fields(query, "&;")
+    )
+
+
+def _authority_end(url: str, start: int) -> int:
+    end = _first_of("/?#", url, start)  # where urlsplit and FFmpeg end user:password@host
+    _, colon, port = url[start:end].rpartition(":")
+    if "@" not in url[start:end] and colon and not port.isdigit() and "]" not in port:
+        # "user:pa/ss@host": a raw / ? or # in the password ended it early. Such a URL cannot
+        # be opened, but its password must stay hidden all the same.
+        last_at = url.rfind("@", end)
+        if last_at != -1:
+            end = _first_of("/?#", url, last_at + 1)
+    return end
+
+
+def _first_of(characters: str, text: str, start: int) -> int:
+    found = [i for i in (text.find(c, start) for c in characters) if i != -1]
+    return min(found, default=len(text))
+
+
+def _mask_fields(text: str, separators: str) -> str:
+    pieces = re.split(f"([{re.escape(separators)}])", text)
+    return "".join(_mask_field(piece) for piece in pieces)
+
+
+def _mask_field(piece: str) -> str:
+    name, equals, value = piece.partition("=")
+    if equals and value and unquote_plus(name).strip().lower() in CREDENTIAL_FIELDS:
+        return f"{name}={MASK}"
+    return piece
 
 
 def locate(camera_id: str, source: str) -> SourceLocation:

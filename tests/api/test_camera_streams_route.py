@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from api.db.engine import Database
-from api.db.models import AuditRecord
+from api.db.models import AuditRecord, CameraStream
 from api.security.api_keys import issue_key
 from tests.api.conftest import login
 
@@ -83,11 +84,25 @@ def test_taking_a_stream_out_leaves_the_camera_registered(
     http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
     assert http.delete("/api/v1/cameras/cam-east/stream", headers=admin).status_code == 204
     assert _streams(http, node) == []
-    gone = http.get("/api/v1/cameras/cam-east/stream", headers=node)
+    assert http.get("/api/v1/cameras/cam-east/stream", headers=node).status_code == 403
+    gone = http.get("/api/v1/cameras/cam-east/stream", headers=admin)
     assert gone.status_code == 404 and "has no stream" in gone.json()["detail"]
     assert http.delete("/api/v1/cameras/cam-east/stream", headers=admin).status_code == 404
     cameras = http.get("/api/v1/cameras", headers=admin).json()
     assert [camera["id"] for camera in cameras] == ["cam-east"]
+
+
+def _camera_trail(engine: Engine) -> list[tuple[str, str, Any, Any]]:
+    """The cameras' audit records: (action, actor, before, after), oldest first."""
+    database = Database(engine.url.render_as_string(hide_password=False))
+    try:
+        with database.session() as session:
+            records = session.scalars(
+                select(AuditRecord).where(AuditRecord.entity == "camera").order_by(AuditRecord.seq)
+            ).all()
+            return [(r.action, r.actor, r.before, r.after) for r in records]
+    finally:
+        database.dispose()
 
 
 def test_the_audit_trail_hides_the_cameras_password(
@@ -97,15 +112,7 @@ def test_the_audit_trail_hides_the_cameras_password(
     admin = login(http, "root")
     http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
     http.delete("/api/v1/cameras/cam-east/stream", headers=admin)
-    database = Database(engine.url.render_as_string(hide_password=False))
-    try:
-        with database.session() as session:
-            records = session.scalars(
-                select(AuditRecord).where(AuditRecord.entity == "camera").order_by(AuditRecord.seq)
-            ).all()
-            trail = [(r.action, r.actor, r.before, r.after) for r in records]
-    finally:
-        database.dispose()
+    trail = _camera_trail(engine)
     assert [(action, actor) for action, actor, _, _ in trail] == [
         ("assign_stream", "root"),
         ("remove_stream", "root"),
@@ -116,11 +123,23 @@ def test_the_audit_trail_hides_the_cameras_password(
     assert "s3cret" not in repr(trail)
 
 
+def test_the_audit_trail_hides_credentials_in_the_query(
+    client: tuple[TestClient, str], engine: Engine
+) -> None:
+    http, _ = client
+    source = "rtsp://10.0.0.7/stream1?User=viewer&PassWord=s3cret&token=t0k3n"
+    stream = STREAM | {"source": source}
+    http.put("/api/v1/cameras/cam-east/stream", json=stream, headers=login(http, "root"))
+    [(_, _, _, assigned)] = _camera_trail(engine)
+    assert assigned["source"] == "rtsp://10.0.0.7/stream1?User=viewer&PassWord=***&token=***"
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         ({"source": "clips/street.mp4"}, "absolute path"),
         ({"group": "east side"}, "group"),
+        ({"source": "rtsp://viewer:s3[cret@10.0.0.7/stream1"}, "not a URL the nodes can parse"),
         ({"scene": {"zones": []}}, "zones"),
         ({"scene": STREAM["scene"] | {"rules": {"jaywalking": {}}}}, "unknown violation code"),
         ({"started_at": "2026-11-27T08:00:00+08:00"}, "started_at is for recordings"),
@@ -136,6 +155,63 @@ def test_a_stream_the_nodes_could_not_run_is_refused(
     )
     assert answer.status_code == 422
     assert expected in answer.text
+
+
+def test_a_stream_without_a_group_is_refused(client: tuple[TestClient, str]) -> None:
+    http, _ = client
+    body = {key: value for key, value in STREAM.items() if key != "group"}
+    answer = http.put("/api/v1/cameras/cam-east/stream", json=body, headers=login(http, "root"))
+    assert answer.status_code == 422
+    [error] = answer.json()["detail"]
+    assert (error["loc"], error["type"]) == (["body", "group"], "missing")
+
+
+def test_a_node_reads_one_groups_streams_and_only_admins_read_all(
+    client: tuple[TestClient, str], node: dict[str, str]
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    everything = http.get("/api/v1/cameras/streams", headers=node)
+    assert everything.status_code == 422
+    assert everything.json()["detail"] == "detector nodes ask for one group's streams: ?group=NAME"
+    assert "s3cret" not in everything.text
+    assert len(_streams(http, node)) == 1
+    every_group = http.get("/api/v1/cameras/streams", headers=admin)
+    assert [row["camera"]["id"] for row in every_group.json()] == ["cam-east"]
+
+
+def test_two_first_assignments_at_once_give_the_loser_a_409_it_can_resend(
+    client: tuple[TestClient, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    assert (
+        http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin).status_code == 201
+    )
+    # The second request looked before the first one's row existed, then wrote after it.
+    real_get = Session.get
+    missed: list[Any] = []
+
+    def get_before_the_other_wrote(session: Session, entity: Any, ident: Any, **kw: Any) -> Any:
+        if entity is CameraStream and not missed:
+            missed.append(ident)
+            return None
+        return real_get(session, entity, ident, **kw)
+
+    monkeypatch.setattr(Session, "get", get_before_the_other_wrote)
+    west = STREAM | {"group": "west"}
+    lost = http.put("/api/v1/cameras/cam-east/stream", json=west, headers=admin)
+    assert (lost.status_code, missed) == (409, ["cam-east"])
+    assert lost.json()["detail"] == (
+        "camera cam-east's stream was changed by someone else at the same moment; send it again"
+    )
+    kept = http.get("/api/v1/cameras/cam-east/stream", headers=admin).json()
+    assert (kept["stream"]["group"], kept["revision"]) == ("east", 1)
+    again = http.put("/api/v1/cameras/cam-east/stream", json=west, headers=admin)
+    assert (again.status_code, again.json()["revision"]) == (200, 2)
+    trail = [action for action, _, _, _ in _camera_trail(engine)]
+    assert trail == ["assign_stream", "update_stream"]
 
 
 def test_only_admins_assign_and_only_admins_and_nodes_read_sources(

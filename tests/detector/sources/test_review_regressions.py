@@ -85,6 +85,34 @@ def test_stream_passwords_never_reach_messages(url: str, shown: str) -> None:
     assert locate("c", url).display == shown
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # URLs urlsplit cannot take apart still lose their passwords.
+        ("rtsp://admin:pa[ss@10.0.0.1/s", "rtsp://admin:***@10.0.0.1/s"),
+        ("rtsp://admin:pa#ss@10.0.0.1/s", "rtsp://admin:***@10.0.0.1/s"),
+        ("rtsp://admin:pa/ss@10.0.0.1/s", "rtsp://admin:***@10.0.0.1/s"),
+        ("rtsp://admin:p@ss@10.0.0.1/s", "rtsp://admin:***@10.0.0.1/s"),
+        ("rtsp://:hunter2@cam/ch1", "rtsp://:***@cam/ch1"),
+        ("rtsp://viewer@cam/ch1", "rtsp://viewer@cam/ch1"),
+        # Credentials in the query (or path) as many IP cameras take them, any case.
+        ("rtsp://cam/s?user=a&password=x", "rtsp://cam/s?user=a&password=***"),
+        ("rtsp://cam/s?USER=a&PWD=x&channel=1", "rtsp://cam/s?USER=a&PWD=***&channel=1"),
+        ("http://cam/a?Passwd=x;pass=y&auth=z", "http://cam/a?Passwd=***;pass=***&auth=***"),
+        ("https://cdn/live.m3u8?token=ab/c#d&key=k", "https://cdn/live.m3u8?token=***&key=***"),
+        (
+            "rtsp://u:p@10.0.0.2:554/user=u&password=p&channel=1&stream=0.sdp?",
+            "rtsp://u:***@10.0.0.2:554/user=u&password=***&channel=1&stream=0.sdp?",
+        ),
+        ("rtsp://cam/s?password=&channel=1", "rtsp://cam/s?password=&channel=1"),
+        ("rtsp://[fe80::1]:554/s?keyframes=1", "rtsp://[fe80::1]:554/s?keyframes=1"),
+        ("/srv/rec/a?password=b.mp4", "/srv/rec/a?password=b.mp4"),  # a file, not a URL
+    ],
+)
+def test_credentials_are_masked_however_the_url_is_written(url: str, shown: str) -> None:
+    assert redact(url) == shown
+
+
 def test_password_is_masked_in_the_error_a_user_sees() -> None:
     camera = make_camera(
         "http://admin:s3cret@127.0.0.1:9/x.ts",
