@@ -300,6 +300,8 @@ def test_a_camera_using_its_nodes_model_does_not_load_torch() -> None:
 def test_a_node_with_two_model_actors_serves_each_camera_from_its_own_one(
     cluster: None, config: ObjectsConfig, frames: list[ImageBGR]
 ) -> None:
+    # Each model actor reserves a CPU: free the 2 of this cluster from earlier tests' actors.
+    stop_model_actors()
     options = RayOptions(model_actors=2)
     cameras = {
         c: NodeObjectsAnalyzer(node_model_actor(config, options, c), config, c)
@@ -315,3 +317,4 @@ def test_a_node_with_two_model_actors_serves_each_camera_from_its_own_one(
     names = [model_actor_name(node, config, i).removeprefix(ACTOR_PREFIX) for i in (0, 1)]
     assert all(counts[name].requests >= 1 for name in names)  # each did its camera's frame
     assert cameras["cam-a"].actor._actor_id != cameras["cam-d"].actor._actor_id
+    stop_model_actors()
