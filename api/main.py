@@ -88,7 +88,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(
         camera_health.build_router(get_session, auth, timedelta(seconds=settings.camera_stale_s))
     )
-    app.include_router(camera_streams.build_router(get_session, auth))
+    app.include_router(camera_streams.build_router(get_session, database, auth))
     app.include_router(places.build_router(get_session, auth))
     app.include_router(tickets.build_router(get_session, database, auth, store))
     app.include_router(stats.build_router(get_session, auth))

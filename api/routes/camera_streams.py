@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
+from api.db.engine import Database
 from api.routes.auth import AuthDependencies, SessionDependency
 from api.routes.callers import NODE, Caller, make_caller
 from api.security.users import Role
@@ -15,8 +16,8 @@ from api.services.camera_streams import (
     AssignedStream,
     StreamSpec,
     assigned_streams,
-    put_stream,
-    remove_stream,
+    put_stream_committed,
+    remove_stream_committed,
 )
 from detector.pipeline.streams import GROUP_PATTERN
 
@@ -31,7 +32,9 @@ PUT_ANSWERS = ANSWERS | {409: {"description": "Another admin assigned it at the 
 LIST_ANSWERS = ANSWERS | {422: {"description": "A detector node asked without ?group=NAME."}}
 
 
-def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIRouter:
+def build_router(
+    get_session: SessionDependency, database: Database, auth: AuthDependencies
+) -> APIRouter:
     router = APIRouter(prefix="/api/v1/cameras", tags=["cameras"])
     caller_dependency: Callable[..., Caller] = make_caller(get_session, auth)
 
@@ -70,17 +73,19 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
         camera_id: Annotated[str, Path(pattern=CAMERA)],
         spec: StreamSpec,
         response: Response,
-        session: Annotated[Session, Depends(get_session, scope="function")],
         caller: Annotated[Caller, Depends(caller_dependency)],
     ) -> AssignedStream:
         """Assign the camera to a watch group, or change how it runs; its group's driver
         starts (or restarts) it within seconds, the group's other cameras untouched."""
         caller.require(ADMIN)
-        outcome = put_stream(session, camera_id, spec, actor=caller.actor, now=datetime.now(UTC))
+        now = datetime.now(UTC)
+        outcome, stream = put_stream_committed(
+            database, camera_id, spec, actor=caller.actor, now=now
+        )
         response.status_code = (
             status.HTTP_201_CREATED if outcome == "created" else status.HTTP_200_OK
         )
-        return assigned_streams(session, camera_id=camera_id)[0]
+        return stream
 
     @router.delete(
         "/{camera_id}/stream",
@@ -90,13 +95,13 @@ def build_router(get_session: SessionDependency, auth: AuthDependencies) -> APIR
     )
     def delete_stream(
         camera_id: Annotated[str, Path(pattern=CAMERA)],
-        session: Annotated[Session, Depends(get_session, scope="function")],
         caller: Annotated[Caller, Depends(caller_dependency)],
     ) -> Response:
         """Take the camera out of its group: its driver stops it within seconds (what its
         outbox holds is still delivered)."""
         caller.require(ADMIN)
-        if not remove_stream(session, camera_id, actor=caller.actor, now=datetime.now(UTC)):
+        now = datetime.now(UTC)
+        if not remove_stream_committed(database, camera_id, actor=caller.actor, now=now):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"camera {camera_id!r} has no stream")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from api.db.engine import Database
 from api.db.models import Camera, CameraStream, KeyPoint, Squad
 from api.domain import AuditEntry, DomainError
 from api.services import audit_log
-from api.services.tickets import NotFoundError
+from api.services.tickets import ATTEMPTS, NotFoundError
 from detector.pipeline.streams import AssignedStream
 from detector.pipeline.streams import CameraStream as StreamSpec
 from detector.rules.scene import CameraInfo
@@ -29,13 +30,16 @@ __all__ = [
     "StreamSpec",
     "assigned_streams",
     "put_stream",
+    "put_stream_committed",
     "remove_stream",
+    "remove_stream_committed",
 ]
 
 
 class StreamConflictError(DomainError):
-    """Another request assigned the camera's stream between this one's look and its write
-    (HTTP 409): sending it again decides on what that one left."""
+    """Other writes kept winning the race for this camera's stream (or for the audit chain's
+    next record) however often it ran again (HTTP 409): sending it again decides on what they
+    left."""
 
 
 def _audited(stream: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -89,16 +93,46 @@ def put_stream(
     row.revision += 1
     row.updated_at = now
     row.updated_by = actor
-    try:
-        session.flush()
-    except IntegrityError:
-        # Two first assignments at once: both saw no row, the other one's insert won.
-        raise StreamConflictError(
-            f"camera {camera_id}'s stream was changed by someone else at the same moment; "
-            "send it again"
-        ) from None
+    session.flush()
     _audit(session, camera_id, before, values, actor=actor, now=now)
     return "created" if before is None else "updated"
+
+
+def put_stream_committed(
+    database: Database, camera_id: str, spec: StreamSpec, *, actor: str, now: datetime
+) -> tuple[str, AssignedStream]:
+    """``put_stream`` in a transaction of its own, committed, with the stream as it now is.
+
+    Detector nodes append to the audit chain all the time, and two admins may assign the same
+    camera at once: the loser of either race (the next audit ``seq``, the first insert) runs
+    again on the new state, where it appends after the winner or updates its row.
+    """
+    for _ in range(ATTEMPTS):
+        try:
+            with database.session() as session:
+                outcome = put_stream(session, camera_id, spec, actor=actor, now=now)
+                return outcome, assigned_streams(session, camera_id=camera_id)[0]
+        except (IntegrityError, OperationalError):
+            continue
+    raise StreamConflictError(
+        f"camera {camera_id}'s stream was changed by someone else at the same moment; send it again"
+    )
+
+
+def remove_stream_committed(
+    database: Database, camera_id: str, *, actor: str, now: datetime
+) -> bool:
+    """``remove_stream`` in a transaction of its own, run again when it loses the audit
+    chain's race (see ``put_stream_committed``)."""
+    for _ in range(ATTEMPTS):
+        try:
+            with database.session() as session:
+                return remove_stream(session, camera_id, actor=actor, now=now)
+        except (IntegrityError, OperationalError):
+            continue
+    raise StreamConflictError(
+        f"camera {camera_id}'s stream was changed by someone else at the same moment; send it again"
+    )
 
 
 def remove_stream(session: Session, camera_id: str, *, actor: str, now: datetime) -> bool:

@@ -181,7 +181,23 @@ def test_a_node_reads_one_groups_streams_and_only_admins_read_all(
     assert [row["camera"]["id"] for row in every_group.json()] == ["cam-east"]
 
 
-def test_two_first_assignments_at_once_give_the_loser_a_409_it_can_resend(
+def _missing_the_row(monkeypatch: pytest.MonkeyPatch, times: int) -> list[Any]:
+    """The next ``times`` looks for a camera's stream row miss it, as a request that looked
+    before another one's insert committed does."""
+    real_get = Session.get
+    missed: list[Any] = []
+
+    def get_before_the_other_wrote(session: Session, entity: Any, ident: Any, **kw: Any) -> Any:
+        if entity is CameraStream and len(missed) < times:
+            missed.append(ident)
+            return None
+        return real_get(session, entity, ident, **kw)
+
+    monkeypatch.setattr(Session, "get", get_before_the_other_wrote)
+    return missed
+
+
+def test_two_first_assignments_at_once_both_land_one_after_the_other(
     client: tuple[TestClient, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     http, _ = client
@@ -189,29 +205,35 @@ def test_two_first_assignments_at_once_give_the_loser_a_409_it_can_resend(
     assert (
         http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin).status_code == 201
     )
-    # The second request looked before the first one's row existed, then wrote after it.
-    real_get = Session.get
-    missed: list[Any] = []
-
-    def get_before_the_other_wrote(session: Session, entity: Any, ident: Any, **kw: Any) -> Any:
-        if entity is CameraStream and not missed:
-            missed.append(ident)
-            return None
-        return real_get(session, entity, ident, **kw)
-
-    monkeypatch.setattr(Session, "get", get_before_the_other_wrote)
+    # The second request looked before the first one's row existed, then wrote after it: it
+    # loses the insert, runs again on the new state and updates.
+    missed = _missing_the_row(monkeypatch, times=1)
     west = STREAM | {"group": "west"}
-    lost = http.put("/api/v1/cameras/cam-east/stream", json=west, headers=admin)
-    assert (lost.status_code, missed) == (409, ["cam-east"])
+    second = http.put("/api/v1/cameras/cam-east/stream", json=west, headers=admin)
+    assert (second.status_code, missed) == (200, ["cam-east"])
+    assert (second.json()["stream"]["group"], second.json()["revision"]) == ("west", 2)
+    trail = [action for action, _, _, _ in _camera_trail(engine)]
+    assert trail == ["assign_stream", "update_stream"]
+
+
+def test_a_write_that_keeps_losing_the_race_is_a_409_to_send_again(
+    client: tuple[TestClient, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http, _ = client
+    admin = login(http, "root")
+    http.put("/api/v1/cameras/cam-east/stream", json=STREAM, headers=admin)
+    _missing_the_row(monkeypatch, times=1000)
+    lost = http.put(
+        "/api/v1/cameras/cam-east/stream", json=STREAM | {"group": "west"}, headers=admin
+    )
+    assert lost.status_code == 409
     assert lost.json()["detail"] == (
         "camera cam-east's stream was changed by someone else at the same moment; send it again"
     )
+    monkeypatch.undo()
     kept = http.get("/api/v1/cameras/cam-east/stream", headers=admin).json()
-    assert (kept["stream"]["group"], kept["revision"]) == ("east", 1)
-    again = http.put("/api/v1/cameras/cam-east/stream", json=west, headers=admin)
-    assert (again.status_code, again.json()["revision"]) == (200, 2)
-    trail = [action for action, _, _, _ in _camera_trail(engine)]
-    assert trail == ["assign_stream", "update_stream"]
+    assert (kept["stream"]["group"], kept["revision"]) == ("east", 1)  # nothing half-written
+    assert [action for action, _, _, _ in _camera_trail(engine)] == ["assign_stream"]
 
 
 def test_only_admins_assign_and_only_admins_and_nodes_read_sources(
