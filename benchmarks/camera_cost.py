@@ -52,6 +52,7 @@ from benchmarks.cameras.report import (  # noqa: E402
     per_camera,
     probe_tables,
     summary_table,
+    write_results,
 )
 
 log = logging.getLogger("bench.cameras")
@@ -235,9 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             "bundles": bundles,
         }
         text = _markdown(report, clips)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (args.out / "results.md").write_text(text, encoding="utf-8")
-    sys.stdout.write(text)
+    write_results(args.out, report, text)
     return 0
 
 

@@ -18,7 +18,6 @@ driver's descendants that mention ray). Tables to stdout and ``<out>/results.md`
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import platform
@@ -41,6 +40,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing may reach the n
 
 from benchmarks.cameras.clips import reencode_1s_gop  # noqa: E402
 from benchmarks.cameras.fleet import FleetCase, machine_busy_s, run_case, write_watch_files  # noqa: E402
+from benchmarks.cameras.report import write_results  # noqa: E402
 
 if TYPE_CHECKING:
     from detector.engine.engine import CameraEngine
@@ -309,9 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": _summary(measured["cases"], measured["baseline"]),
     }
     text = _markdown(report)
-    (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (args.out / "results.md").write_text(text, encoding="utf-8")
-    sys.stdout.write(text)
+    write_results(args.out, report, text)
     return 0
 
 

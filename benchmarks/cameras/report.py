@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 MIB = 1024 * 1024
 HEADROOM = 0.30
 """Share of a node's CPU and memory kept free (bursts, bundle writing, the OS)."""
+
+
+def write_results(out: Path, report: dict[str, Any], text: str) -> None:
+    """Every figure to ``out/results.json``, the tables to ``out/results.md`` and stdout."""
+    (out / "results.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
 
 
 def slope(points: Sequence[tuple[float, float]]) -> float:

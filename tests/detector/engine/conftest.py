@@ -24,7 +24,7 @@ from api.server import ServiceThread
 from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from detector.engine.restarts import RestartPolicy
-from detector.engine.status import CameraStatus
+from detector.engine.status import CameraStatus, WorkerState
 from tests.factories import (
     POSTGRES_URL,
     add_place,
@@ -34,7 +34,7 @@ from tests.factories import (
 )
 
 if TYPE_CHECKING:
-    from detector.engine.engine import RayEngine
+    from detector.engine.engine import CameraEngine
 
 CAMERAS = ("cam-a", "cam-b", "cam-c", "cam-d")
 FAST_PACING = RestartPolicy(quick_s=30.0, initial_s=0.5, max_s=2.0)
@@ -120,7 +120,7 @@ def service(engine: Engine, tmp_path: Path) -> Iterator[Service]:
 
 
 def poll_until(
-    engine: RayEngine, done: Callable[[dict[str, CameraStatus]], bool], timeout_s: float = 60.0
+    engine: CameraEngine, done: Callable[[dict[str, CameraStatus]], bool], timeout_s: float = 60.0
 ) -> dict[str, CameraStatus]:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -130,6 +130,27 @@ def poll_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out; last statuses: {rows}")
         time.sleep(0.3)
+
+
+def until_every_camera_raised(engine: CameraEngine) -> dict[str, CameraStatus]:
+    """Every camera running with its incident raised (spooled, maybe sent) and not yet ended:
+    the moment to kill something mid-stream."""
+    return poll_until(
+        engine, lambda r: all(r[c].state is WorkerState.RUNNING and r[c].raised for c in r)
+    )
+
+
+def until_every_camera_delivered(
+    engine: CameraEngine, timeout_s: float = 60.0
+) -> dict[str, CameraStatus]:
+    """Every recording read to its end and every outbox empty."""
+    return poll_until(
+        engine,
+        lambda r: all(
+            row.state is WorkerState.FINISHED and not row.outbox_pending for row in r.values()
+        ),
+        timeout_s,
+    )
 
 
 def incident_ids(out: Path, cameras: list[str]) -> set[str]:

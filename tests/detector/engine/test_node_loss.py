@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from detector.engine.engine import RayEngine
-from detector.engine.status import WorkerState
 from tests.detector.engine.conftest import (
     FAST_PACING,
     Service,
     assert_each_incident_once,
-    poll_until,
+    until_every_camera_delivered,
+    until_every_camera_raised,
     write_cameras,
 )
 
@@ -96,10 +96,7 @@ def test_a_dead_node_cameras_resume_on_the_head_and_every_incident_arrives_once(
     engine = RayEngine(cameras_file, api_url=service.url, api_key=service.key, policy=FAST_PACING)
     engine.start()
     try:
-        first = poll_until(
-            engine,
-            lambda r: all(r[c].state is WorkerState.RUNNING and r[c].raised for c in r),
-        )
+        first = until_every_camera_raised(engine)
         on_worker = {c for c, row in first.items() if row.ray_node_id == two_nodes.worker_id}
         on_head = {c for c, row in first.items() if row.ray_node_id == two_nodes.head_id}
         # Placement "spread" (the default) put cameras on both nodes.
@@ -108,13 +105,7 @@ def test_a_dead_node_cameras_resume_on_the_head_and_every_incident_arrives_once(
 
         two_nodes.cluster.remove_node(two_nodes.worker, allow_graceful=False)
 
-        last = poll_until(
-            engine,
-            lambda r: all(
-                row.state is WorkerState.FINISHED and not row.outbox_pending for row in r.values()
-            ),
-            timeout_s=90.0,
-        )
+        last = until_every_camera_delivered(engine, timeout_s=90.0)
     finally:
         engine.stop()
     for camera in on_worker:  # back on the head, a new process that caught up from its spool

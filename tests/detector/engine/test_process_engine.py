@@ -20,6 +20,8 @@ from tests.detector.engine.conftest import (
     Service,
     assert_each_incident_once,
     poll_until,
+    until_every_camera_delivered,
+    until_every_camera_raised,
     write_cameras,
 )
 
@@ -42,20 +44,12 @@ def test_a_killed_camera_process_comes_back_and_every_incident_arrives_once(
     engine.start()
     try:
         # Killed between the raise (spooled, maybe sent) and the end of its incident.
-        first = poll_until(
-            engine,
-            lambda r: all(r[c].state is WorkerState.RUNNING and r[c].raised for c in r),
-        )
+        first = until_every_camera_raised(engine)
         assert set(first) == set(cameras)
         assert not first["cam-b"].ended
         os.kill(first["cam-b"].pid, signal.SIGKILL)
 
-        last = poll_until(
-            engine,
-            lambda r: all(
-                row.state is WorkerState.FINISHED and not row.outbox_pending for row in r.values()
-            ),
-        )
+        last = until_every_camera_delivered(engine)
     finally:
         engine.stop()
     assert last["cam-b"].restarts >= 1 and last["cam-b"].pid != first["cam-b"].pid

@@ -20,6 +20,8 @@ from tests.detector.engine.conftest import (
     Service,
     assert_each_incident_once,
     poll_until,
+    until_every_camera_delivered,
+    until_every_camera_raised,
     write_cameras,
 )
 
@@ -40,21 +42,13 @@ def test_killed_cameras_come_back_and_every_incident_arrives_once(
     engine.start()
     try:
         # Killed between the raise (spooled, maybe sent) and the end of their incident.
-        first = poll_until(
-            engine,
-            lambda r: all(r[c].state is WorkerState.RUNNING and r[c].raised for c in r),
-        )
+        first = until_every_camera_raised(engine)
         assert {row.camera_id for row in first.values()} == set(cameras)
         assert not first["cam-a"].ended and not first["cam-b"].ended
         ray.kill(engine.cameras["cam-a"].actor, no_restart=False)
         os.kill(first["cam-b"].pid, signal.SIGKILL)
 
-        last = poll_until(
-            engine,
-            lambda r: all(
-                row.state is WorkerState.FINISHED and not row.outbox_pending for row in r.values()
-            ),
-        )
+        last = until_every_camera_delivered(engine)
     finally:
         engine.stop()
     assert last["cam-a"].restarts >= 1 and last["cam-b"].restarts >= 1

@@ -16,6 +16,7 @@ from detector.demo.street import StreetScript
 from detector.pipeline.analyzers import build_analyzers
 from detector.pipeline.camera import CameraPipeline
 from detector.rules.scene import SceneConfig
+from detector.sources.config import CameraConfig
 from tests.factories import make_camera, render_clip
 from tests.live_server import LiveTsServer
 
@@ -46,16 +47,22 @@ def live_scene(**clutter: float) -> SceneConfig:
     )
 
 
+def live_camera(url: str, roll_s: float) -> CameraConfig:
+    """The test stream as camera ``live-cam``, reconnecting quickly, ``roll_s`` of evidence
+    either side of a raise."""
+    return make_camera(
+        url,
+        id="live-cam",
+        live={"backoff_initial_s": 0.2, "open_timeout_s": 5},
+        evidence={"buffer_s": 12, "pre_roll_s": roll_s, "post_roll_s": roll_s},
+    )
+
+
 def test_a_live_camera_raises_an_incident_with_utc_times(live_clip: Path, tmp_path: Path) -> None:
     scene = live_scene(dwell_s=8)
     server = LiveTsServer(live_clip, CLIP_S)
     server.start()
-    camera = make_camera(
-        server.url,
-        id="live-cam",
-        live={"backoff_initial_s": 0.2, "open_timeout_s": 5},
-        evidence={"buffer_s": 12, "pre_roll_s": 3, "post_roll_s": 3},
-    )
+    camera = live_camera(server.url, roll_s=3)
     pipeline = CameraPipeline(camera, scene, build_analyzers(scene), tmp_path, keep_going=True)
     started = datetime.now(UTC)
     worker = threading.Thread(target=pipeline.run, daemon=True)
@@ -100,12 +107,7 @@ def test_a_restarted_live_camera_goes_on_with_the_incident_it_left_open(
     scene = live_scene(dwell_s=4, clear_s=30)
     server = LiveTsServer(live_clip, CLIP_S)
     server.start()
-    camera = make_camera(
-        server.url,
-        id="live-cam",
-        live={"backoff_initial_s": 0.2, "open_timeout_s": 5},
-        evidence={"buffer_s": 12, "pre_roll_s": 2, "post_roll_s": 2},
-    )
+    camera = live_camera(server.url, roll_s=2)
     try:
         first = CameraPipeline(camera, scene, build_analyzers(scene), tmp_path, keep_going=True)
         _run_until(first, lambda: first.stats.raised > 0, 30)
