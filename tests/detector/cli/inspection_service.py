@@ -3,6 +3,7 @@ point with cameras, and generated street clips: for the inspect and look-back co
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,21 @@ from api.services.tickets import act, ingest
 from api.settings import ApiSettings
 from detector.demo.street import StreetScript
 from tests.factories import REPO_ROOT, make_incident, purge_service_rows, render_clip
+
+
+def error_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> str:
+    """``streetorder ARGS`` run as from a shell, failing: the one line it printed."""
+    from detector.cli.main import run
+
+    monkeypatch.setattr(sys, "argv", ["streetorder", *args])
+    with pytest.raises(SystemExit) as exit_status:
+        run()
+    assert exit_status.value.code == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    return line
+
 
 EXAMPLE_PLAN = REPO_ROOT / "docs" / "plan-2026.yaml"
 NOW = datetime.now(UTC)

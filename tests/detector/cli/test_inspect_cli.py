@@ -4,7 +4,6 @@ its findings, and each finding became a ticket; an unreadable camera does not st
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from tests.detector.cli.inspection_service import (
     NOW,
     NodeService,
     cameras_file,
+    error_line,
     node_service,
     street_clips,
 )
@@ -138,16 +138,10 @@ def test_mistakes_are_one_line(
     key: str,
     fragment: str,
 ) -> None:
-    from detector.cli.main import run
-
     config = cameras_file(tmp_path, {"cam-a": tmp_path / "a.mp4"})
     monkeypatch.setenv("STREETORDER_API_KEY", key)
-    argv = ["streetorder", "inspect", str(config), "--key-point", KEY_POINT]
-    monkeypatch.setattr(sys, "argv", [*argv, "--inspector", "wang", "--api", api])
-    with pytest.raises(SystemExit) as exit_status:
-        run()
-    assert exit_status.value.code == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    args = ["inspect", str(config), "--key-point", KEY_POINT, "--inspector", "wang"]
+    line = error_line(monkeypatch, capsys, *args, "--api", api)
     assert line.startswith("error: ") and fragment in line
 
 
@@ -157,16 +151,10 @@ def test_a_wrong_key_is_one_line_before_any_camera_runs(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from detector.cli.main import run
-
     config = cameras_file(tmp_path, {"cam-a": tmp_path / "a.mp4"})
     monkeypatch.setenv("STREETORDER_API_KEY", "so_wrong_key")
-    argv = ["streetorder", "inspect", str(config), "--key-point", KEY_POINT, "--camera", "cam-a"]
-    monkeypatch.setattr(sys, "argv", [*argv, "--inspector", "wang", "--api", node_service.url])
-    with pytest.raises(SystemExit) as exit_status:
-        run()
-    assert exit_status.value.code == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    args = ["inspect", str(config), "--key-point", KEY_POINT, "--camera", "cam-a"]
+    line = error_line(monkeypatch, capsys, *args, "--inspector", "wang", "--api", node_service.url)
     assert "the service refused this node's key (HTTP 401" in line
     assert not (tmp_path / "out").exists()  # no camera was looked at
 

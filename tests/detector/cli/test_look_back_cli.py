@@ -3,7 +3,6 @@ the ticket's box and closes when the place is clear; a round is looked at once."
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from detector.cli.main import app
 from tests.detector.cli.inspection_service import (
     NodeService,
     cameras_file,
+    error_line,
     node_service,
     rectified_ticket,
     street_clips,
@@ -101,15 +101,9 @@ def test_mistakes_are_one_line(
     key: str,
     fragment: str,
 ) -> None:
-    from detector.cli.main import run
-
     config = cameras_file(tmp_path, {"cam-a": tmp_path / "a.mp4"})
     monkeypatch.setenv("STREETORDER_API_KEY", key)
-    monkeypatch.setattr(sys, "argv", ["streetorder", "look-back", str(config), "--api", api])
-    with pytest.raises(SystemExit) as exit_status:
-        run()
-    assert exit_status.value.code == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    line = error_line(monkeypatch, capsys, "look-back", str(config), "--api", api)
     assert line.startswith("error: ") and fragment in line
 
 
@@ -119,14 +113,7 @@ def test_a_wrong_key_is_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from detector.cli.main import run
-
     config = cameras_file(tmp_path, {"cam-a": tmp_path / "a.mp4"})
     monkeypatch.setenv("STREETORDER_API_KEY", "so_wrong_key")
-    argv = ["streetorder", "look-back", str(config), "--api", node_service.url]
-    monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as exit_status:
-        run()
-    assert exit_status.value.code == 1
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    line = error_line(monkeypatch, capsys, "look-back", str(config), "--api", node_service.url)
     assert line.startswith("error: look-backs due at cam-a: the service refused this node's key")
