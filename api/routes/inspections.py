@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
@@ -26,7 +25,6 @@ from api.services.inspections import (
     record,
     squad_of,
 )
-from api.services.tickets import ATTEMPTS
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
@@ -93,15 +91,10 @@ def _inspector(caller: Caller, spec: InspectionSpec) -> str:
 def _record_committed(
     database: Database, spec: InspectionSpec, inspector: str, actor: str
 ) -> tuple[InspectionView, bool]:
-    # Nodes and people append to the audit chain at once: the loser of a race runs again.
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with database.session() as session:
-                return record(session, spec, inspector=inspector, actor=actor, now=_now())
-        except (IntegrityError, OperationalError):
-            if attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return database.committed(
+        lambda session: record(session, spec, inspector=inspector, actor=actor, now=_now()),
+        f"inspection of {spec.key_point}",
+    )
 
 
 def _now() -> datetime:

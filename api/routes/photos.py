@@ -1,7 +1,6 @@
 """Rectification photos: the ticket's squad uploads them (checked by decoding), anyone who may
 see the ticket reads them back; ``rectify`` then names one by its ``photo_ref``."""
 
-import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -10,7 +9,6 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
@@ -24,9 +22,6 @@ from api.storage import PHOTO_MEDIA_TYPES, DirectoryStore
 
 SessionDependency = Callable[[], Iterator[Session]]
 ACCEPTED_TYPES = frozenset(PHOTO_MEDIA_TYPES.values())
-ATTEMPTS = 5
-"""Two uploads at once may pick the same audit ``seq``; the loser appends again."""
-log = logging.getLogger(__name__)
 
 UPLOAD_ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"description": "This photo was already stored for the ticket (same photo_ref)."},
@@ -100,15 +95,9 @@ def build_router(
             before=None,
             after=after,
         )
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                with database.session() as session:
-                    audit_log.append(session, entry)
-                return
-            except (IntegrityError, OperationalError) as exc:
-                if attempt == ATTEMPTS:
-                    raise
-                log.info("photo audit for %s lost a race (%s); again", key, type(exc).__name__)
+        database.committed(
+            lambda session: audit_log.append(session, entry), f"photo audit of {key}"
+        )
 
     @router.post(
         "/tickets/{ticket}/photos",

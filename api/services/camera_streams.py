@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from api.db.engine import Database
+from api.db.engine import LOST_RACES, Database
 from api.db.models import Camera, CameraStream, KeyPoint, Squad
 from api.domain import AuditEntry, DomainError
 from api.services import audit_log
-from api.services.tickets import ATTEMPTS, NotFoundError
+from api.services.tickets import NotFoundError
 from detector.pipeline.streams import AssignedStream
 from detector.pipeline.streams import CameraStream as StreamSpec
 from detector.rules.scene import CameraInfo
@@ -107,16 +106,15 @@ def put_stream_committed(
     camera at once: the loser of either race (the next audit ``seq``, the first insert) runs
     again on the new state, where it appends after the winner or updates its row.
     """
-    for _ in range(ATTEMPTS):
-        try:
-            with database.session() as session:
-                outcome = put_stream(session, camera_id, spec, actor=actor, now=now)
-                return outcome, assigned_streams(session, camera_id=camera_id)[0]
-        except (IntegrityError, OperationalError):
-            continue
-    raise StreamConflictError(
-        f"camera {camera_id}'s stream was changed by someone else at the same moment; send it again"
-    )
+
+    def once(session: Session) -> tuple[str, AssignedStream]:
+        outcome = put_stream(session, camera_id, spec, actor=actor, now=now)
+        return outcome, assigned_streams(session, camera_id=camera_id)[0]
+
+    try:
+        return database.committed(once, f"stream of camera {camera_id}")
+    except LOST_RACES:
+        raise _conflict(camera_id) from None
 
 
 def remove_stream_committed(
@@ -124,13 +122,17 @@ def remove_stream_committed(
 ) -> bool:
     """``remove_stream`` in a transaction of its own, run again when it loses the audit
     chain's race (see ``put_stream_committed``)."""
-    for _ in range(ATTEMPTS):
-        try:
-            with database.session() as session:
-                return remove_stream(session, camera_id, actor=actor, now=now)
-        except (IntegrityError, OperationalError):
-            continue
-    raise StreamConflictError(
+    try:
+        return database.committed(
+            lambda session: remove_stream(session, camera_id, actor=actor, now=now),
+            f"stream removal of camera {camera_id}",
+        )
+    except LOST_RACES:
+        raise _conflict(camera_id) from None
+
+
+def _conflict(camera_id: str) -> StreamConflictError:
+    return StreamConflictError(
         f"camera {camera_id}'s stream was changed by someone else at the same moment; send it again"
     )
 

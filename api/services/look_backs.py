@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db.engine import Database
+from api.db.engine import ATTEMPTS, Database
 from api.db.models import Camera, Ticket
 from api.domain import StaleTicketError, TicketState, ValidationFailedError
 from api.plan.lookback import (
@@ -21,7 +21,7 @@ from api.plan.lookback import (
     due_rounds,
 )
 from api.plan.model import LookBackRule
-from api.services.tickets import ATTEMPTS, NotFoundError, act, ticket_key
+from api.services.tickets import NotFoundError, act, ticket_key
 
 log = logging.getLogger(__name__)
 

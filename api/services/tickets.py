@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.db.engine import Database
+from api.db.engine import ATTEMPTS, LOST_RACES, Database
 from api.db.models import Camera, Squad, Ticket
 from api.domain import (
     COUNTED_STATUSES,
@@ -41,10 +40,6 @@ from detector.incidents.record import IncidentRecord
 from detector.incidents.taxonomy import load_taxonomy
 
 log = logging.getLogger(__name__)
-
-ATTEMPTS = 5
-"""A write that lost a race (stale version, audit seq taken, SQLite busy) is re-read and
-re-decided this many times at most."""
 
 
 class NotFoundError(DomainError):
@@ -157,19 +152,12 @@ def ingest_committed(
     incident id): the loser's transaction fails and is run again on the new state, where it
     appends after the winner (or finds the ticket already there).
     """
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with database.session() as session:
-                row, created = ingest(session, incident, actor=actor, now=now)
-                outcome = IngestOutcome(row.id, row.status, row.priority, created)
-            return outcome
-        except (IntegrityError, OperationalError) as exc:
-            if attempt == ATTEMPTS:
-                raise
-            log.info(
-                "incident %s lost a race (%s); ingesting again", incident.id, type(exc).__name__
-            )
-    raise AssertionError("unreachable")
+
+    def once(session: Session) -> IngestOutcome:
+        row, created = ingest(session, incident, actor=actor, now=now)
+        return IngestOutcome(row.id, row.status, row.priority, created)
+
+    return database.committed(once, f"ingest of incident {incident.id}")
 
 
 def _priority(session: Session, row: Ticket) -> Priority:
@@ -247,7 +235,7 @@ def act(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _act_once(database, ticket_id, action, actor, now, expected_version)
-        except (StaleDataError, IntegrityError, OperationalError) as exc:
+        except (StaleDataError, *LOST_RACES) as exc:
             if attempt == ATTEMPTS:
                 raise
             log.info(
